@@ -1,0 +1,5 @@
+"""``python -m mockapi`` runs the CLI."""
+
+from .cli import main
+
+main()

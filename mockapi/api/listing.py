@@ -1,0 +1,204 @@
+"""LIST semantics: selectors, resourceVersion / resourceVersionMatch, limit and continue over a
+consistent snapshot, remainingItemCount. Returns rows whose stored JSON is joined, never re-parsed."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from .. import _json
+from ..errors import StatusError, bad_request, gone, too_large_resource_version
+from ..registry.base import ResourceType
+from ..storage import selectors, store
+from ..storage.tables import objects
+from .wire import int_param
+
+EXPIRED_CONTINUE = (
+    "The provided continue parameter is too old to display a consistent list result. You can start a new list "
+    "without the continue parameter, or use the continue token in this response to retrieve the remainder of "
+    "the results. Continuing with the provided token results in an inconsistent list - objects that were "
+    "created, modified, or deleted between the time the first chunk was returned and now may show up in the "
+    "list."
+)
+
+
+@dataclass
+class Selection:
+    """What a list or watch asks for: parsed selectors plus the parts pushed down into SQL."""
+
+    label: Any
+    field: Any
+    namespace: str | None
+    name: str | None
+    empty_namespace: bool = False  # namespace in URL and in fieldSelector disagree: nothing matches
+
+    def matches(self, rt: ResourceType, obj: dict[str, Any]) -> bool:
+        if not self.label.empty and not self.label.matches(obj.get("metadata", {}).get("labels") or {}):
+            return False
+        if not self.field.empty and not self.field.matches(rt.field_values(obj)):
+            return False
+        return True
+
+    @property
+    def python_filter(self) -> bool:
+        return getattr(self.label, "needs_python_filter", False) or bool(
+            [r for r in self.field.requirements if not self._pushed(r)]
+        )
+
+    def _pushed(self, req: Any) -> bool:
+        field, op = req[0], req[1]
+        return op in ("=", "==") and field in ("metadata.name", "metadata.namespace")
+
+
+def selection(rt: ResourceType, namespace: str | None, args: Any, name: str | None = None) -> Selection:
+    label = selectors.parse_label_selector(args.get("labelSelector", "") or "")
+    field = selectors.parse_field_selector(args.get("fieldSelector", "") or "")
+    field.validate(rt.selectable_fields, rt.kind, rt.api_version)
+    name_eq = field.get("metadata.name")
+    ns_eq = field.get("metadata.namespace") if rt.namespaced else None
+    sel = Selection(label, field, namespace, name)
+    if name_eq is not None:
+        if name is not None and name != name_eq:
+            sel.empty_namespace = True
+        sel.name = name_eq
+    if ns_eq is not None:
+        if namespace is not None and namespace != ns_eq:
+            sel.empty_namespace = True
+        sel.namespace = ns_eq
+    return sel
+
+
+def encode_continue(rev: int, last: tuple[str, str]) -> str:
+    raw = _json.dumpb({"v": "meta.k8s.io/v1", "rv": rev, "start": [last[0], last[1]]})
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_continue(token: str) -> tuple[int, tuple[str, str]]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = _json.loads(raw)
+        if data.get("v") != "meta.k8s.io/v1":
+            raise ValueError("continue key is not valid: incorrect encoded start resourceVersion (version "
+                             "meta.k8s.io/v1)")
+        rev = int(data["rv"])
+        ns, name = data["start"]
+        return rev, (str(ns), str(name))
+    except (ValueError, KeyError, TypeError, _json.JSONDecodeError, base64.binascii.Error):
+        raise bad_request("continue key is not valid: incorrect encoded start resourceVersion (version "
+                          "meta.k8s.io/v1)") from None
+
+
+def parse_rv(value: str) -> int:
+    try:
+        n = int(value)
+        if n < 0 or not value.isdigit():
+            raise ValueError
+        return n
+    except ValueError:
+        raise bad_request(f'invalid resource version: strconv.ParseUint: parsing "{value}": invalid syntax') from None
+
+
+def _list_options_invalid(field: str, message: str) -> StatusError:
+    return StatusError(
+        422, f'ListOptions.meta.k8s.io "" is invalid: {field}: {message}', reason="Invalid",
+        details={"group": "meta.k8s.io", "kind": "ListOptions",
+                 "causes": [{"reason": "FieldValueForbidden" if "Forbidden" in message else "FieldValueNotSupported",
+                             "message": message, "field": field}]},
+    )
+
+
+@dataclass
+class ListResult:
+    rows: list[store.Row]
+    revision: int
+    continue_token: str | None = None
+    remaining: int | None = None
+
+
+def run_list(conn: Connection, rt: ResourceType, sel: Selection, args: Any) -> ListResult:
+    limit = int_param(args, "limit", minimum=0) or None
+    token = args.get("continue") or ""
+    rv = args.get("resourceVersion") or ""
+    rvm = args.get("resourceVersionMatch") or ""
+    if rvm and rvm not in ("Exact", "NotOlderThan"):
+        raise _list_options_invalid("resourceVersionMatch", f'Unsupported value: "{rvm}": supported values: '
+                                    '"Exact", "NotOlderThan"')
+    if rvm and not rv:
+        raise _list_options_invalid("resourceVersionMatch",
+                                    "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided")
+    if token and rvm:
+        raise _list_options_invalid("resourceVersionMatch",
+                                    "Forbidden: resourceVersionMatch is forbidden when continue is provided")
+    if rvm == "Exact" and rv == "0":
+        raise _list_options_invalid("resourceVersionMatch",
+                                    'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+    current = store.current_revision(conn)
+    at: int | None = None
+    after: tuple[str, str] | None = None
+    if token:
+        if rv and rv != "0":
+            raise bad_request("specifying resource version is not allowed when using continue")
+        at, after = decode_continue(token)
+        if at < store.compacted_revision(conn):
+            raise gone(EXPIRED_CONTINUE)
+    elif rv and rv != "0":
+        n = parse_rv(rv)
+        if n > current:
+            raise too_large_resource_version(n, current)
+        if rvm == "Exact":
+            at = n
+    snapshot = at if at is not None else current
+    if sel.empty_namespace:
+        return ListResult([], snapshot)
+    kwargs = dict(name=sel.name, label_filter=sel.label.sql_filter(objects.c.id), at_revision=at)
+    try:
+        rows = _collect(conn, rt, sel, kwargs, after, limit)
+    except store.Compacted as exc:
+        if token:
+            raise gone(EXPIRED_CONTINUE) from None
+        raise gone(f"too old resource version: {exc.requested} ({exc.compacted})") from None
+    result = ListResult(rows, snapshot)
+    if limit is not None and len(rows) > limit:
+        result.rows = rows[:limit]
+        last = result.rows[-1]
+        result.continue_token = encode_continue(snapshot, (last.namespace, last.name))
+        if sel.label.empty and sel.field.empty:
+            kwargs["at_revision"] = snapshot
+            result.remaining = store.count_rows(conn, rt.key, sel.namespace, after=(last.namespace, last.name),
+                                                **kwargs)
+    return result
+
+
+def _collect(conn: Connection, rt: ResourceType, sel: Selection, kwargs: dict[str, Any],
+             after: tuple[str, str] | None, limit: int | None) -> list[store.Row]:
+    """Rows matching the selection, at most ``limit + 1`` (one extra says "there is more")."""
+    if not sel.python_filter:
+        return store.list_rows(conn, rt.key, sel.namespace, after=after,
+                               limit=None if limit is None else limit + 1, **kwargs)
+    want = None if limit is None else limit + 1
+    batch = 500 if limit is None else max(2 * limit, 100)
+    out: list[store.Row] = []
+    cursor = after
+    while True:
+        rows = store.list_rows(conn, rt.key, sel.namespace, after=cursor, limit=batch, **kwargs)
+        for row in rows:
+            if sel.matches(rt, row.obj()):
+                out.append(row)
+                if want is not None and len(out) >= want:
+                    return out
+        if len(rows) < batch:
+            return out
+        cursor = (rows[-1].namespace, rows[-1].name)
+
+
+def list_body(rt: ResourceType, result: ListResult) -> str:
+    meta: dict[str, Any] = {"resourceVersion": str(result.revision)}
+    if result.continue_token:
+        meta["continue"] = result.continue_token
+    if result.remaining is not None:
+        meta["remainingItemCount"] = result.remaining
+    head = _json.dumps({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta})
+    return head[:-1] + ',"items":[' + ",".join(r.body for r in result.rows) + "]}"

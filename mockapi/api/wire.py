@@ -1,0 +1,106 @@
+"""Request and response encoding at the edge: body decoding (JSON, YAML; protobuf refused with
+415), query-parameter parsing with Kubernetes' errors, and JSON/YAML responses."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import yaml
+from flask import Request, Response
+
+from .. import _json
+from ..errors import StatusError, bad_request, unsupported_media_type
+
+JSON = "application/json"
+YAML = "application/yaml"
+BODY_TYPES = (JSON, YAML, "application/vnd.kubernetes.protobuf")
+
+
+def media_type(request: Request) -> str:
+    return (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+
+def decode_body(request: Request, *, required: bool = True, accepted: Iterable[str] = (JSON, YAML)) -> Any:
+    """The request body as a Python object; 400 for malformed data, 415 for other media types."""
+    data = request.get_data(cache=True)
+    if not data.strip():
+        if required:
+            raise bad_request("the request body must not be empty")
+        return None
+    ctype = media_type(request)
+    if ctype in ("", JSON, "text/plain") or ctype.endswith("+json"):
+        try:
+            return _json.loads(data)
+        except _json.JSONDecodeError as exc:
+            raise bad_request(f"error decoding request body: invalid JSON: {exc}") from None
+    if ctype in (YAML, "application/x-yaml", "text/yaml") or ctype.endswith("+yaml"):
+        try:
+            return yaml.safe_load(data)
+        except yaml.YAMLError as exc:
+            raise bad_request(f"error decoding request body: invalid YAML: {exc}") from None
+    raise unsupported_media_type(ctype, ("application/json", "application/yaml"))
+
+
+def wants_yaml(request: Request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return accept.startswith(YAML) or accept.startswith("application/x-yaml")
+
+
+def respond(request: Request, body: Any, status: int = 200) -> Response:
+    if wants_yaml(request):
+        text = yaml.safe_dump(_json.loads(body) if isinstance(body, (str, bytes)) else body, sort_keys=False)
+        return Response(text, status=status, content_type=YAML)
+    if isinstance(body, (str, bytes)):
+        return Response(body, status=status, content_type=JSON)
+    return Response(_json.dumpb(body), status=status, content_type=JSON)
+
+
+def status_response(request: Request | None, err: StatusError) -> Response:
+    return Response(_json.dumpb(err.to_status()), status=err.code, content_type=JSON)
+
+
+# -- query parameters ---------------------------------------------------------------------------
+
+TRUE = ("true", "1", "True", "TRUE", "yes", "y")
+
+
+def flag(args: Any, name: str) -> bool:
+    value = args.get(name)
+    if value is None:
+        return False
+    if value in TRUE:
+        return True
+    if value in ("false", "0", "False", "FALSE", "no", "n", ""):
+        return False
+    raise bad_request(f'invalid boolean value "{value}" for parameter {name}')
+
+
+def int_param(args: Any, name: str, minimum: int | None = None) -> int | None:
+    value = args.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise bad_request(f'invalid value "{value}" for parameter {name}: must be an integer') from None
+    if minimum is not None and n < minimum:
+        raise bad_request(f"invalid value {n} for parameter {name}: must be at least {minimum}")
+    return n
+
+
+def dry_run(args: Any, options_kind: str = "CreateOptions") -> bool:
+    """``dryRun=All`` (the only supported value) or nothing; anything else is 422 as upstream."""
+    values = args.getlist("dryRun")
+    bad = [v for v in values if v != "All"]
+    if bad:
+        shown = ", ".join(f'"{v}"' for v in values)
+        raise StatusError(
+            422,
+            f'{options_kind}.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{{{shown}}}: '
+            'supported values: "All"',
+            reason="Invalid",
+            details={"group": "meta.k8s.io", "kind": options_kind, "causes": [
+                {"reason": "FieldValueNotSupported", "field": "dryRun",
+                 "message": f'Unsupported value: []string{{{shown}}}: supported values: "All"'}]},
+        )
+    return bool(values)

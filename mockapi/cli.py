@@ -1,0 +1,69 @@
+"""The ``mockapi`` command: serve, db upgrade, version. Options map onto Config fields and also
+read MOCKAPI_* environment variables (through load_config)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .config import load_config
+
+
+@click.group()
+def main() -> None:
+    """mockapi: a Kubernetes-compatible control plane for tests."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1; MOCKAPI_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default 8080; MOCKAPI_PORT).")
+@click.option("--db", default=None, help="SQLAlchemy URL (default sqlite:///mockapi.db; sqlite:// = memory).")
+@click.option("--nodes", type=int, default=None, help="Simulated nodes node-1..node-N (default 3).")
+@click.option("--pod-cidr", default=None, help="Pod network; each node gets a /24 (default 10.244.0.0/16).")
+@click.option("--kubernetes-version", default=None, help="Version reported by /version (default v1.31.4).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default 1).")
+@click.option("--threads", type=int, default=None, help="Threads per worker (default 256).")
+@click.option("--log-level", default=None, help="debug, info, warning (default), error.")
+@click.option("--access-log/--no-access-log", default=None, help="Log every request.")
+def serve(**options: object) -> None:
+    """Run the API server."""
+    from .server import serve as run
+
+    try:
+        config = load_config(options)
+    except (TypeError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    if config.nodes < 0 or config.nodes > 256:
+        raise click.UsageError("--nodes must be between 0 and 256")
+    run(config)
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command()
+@click.option("--db", "url", default=None, help="SQLAlchemy URL (default from MOCKAPI_DB or sqlite:///mockapi.db).")
+def upgrade(url: str | None) -> None:
+    """Upgrade the database schema to the latest migration."""
+    from .storage.engine import Database
+    from .storage.migrate import HEAD, upgrade as do_upgrade
+
+    config = load_config({"db": url})
+    database = Database(config.db)
+    outcome = do_upgrade(database.engine, config.db)
+    click.echo(f"{config.db}: {outcome} (at {HEAD})")
+
+
+@main.command()
+def version() -> None:
+    """Print mockapi's version and the Kubernetes version it reports."""
+    from importlib.metadata import version as dist_version
+
+    click.echo(f"mockapi {dist_version('mockapi')} (kubernetes {load_config().kubernetes_version})")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

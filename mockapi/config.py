@@ -1,0 +1,74 @@
+"""Configuration: defaults, then ``MOCKAPI_*`` environment variables, then explicit overrides.
+
+Owns every tunable of the server. Nothing else in the package reads the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+DEFAULT_DB = "sqlite:///mockapi.db"
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    db: str = DEFAULT_DB
+    nodes: int = 3
+    pod_cidr: str = "10.244.0.0/16"
+    node_ip_cidr: str = "172.18.0.0/16"
+    kubernetes_version: str = "v1.31.4"
+    workers: int = 1
+    threads: int = 256
+    history_window: int = 20000  # revisions of watch history kept before compaction
+    bookmark_interval: float = 15.0  # seconds between BOOKMARK events on watches that ask for them
+    watch_max_seconds: int = 1800  # server-side cap when a watch sets no timeoutSeconds
+    max_body_bytes: int = 3 * 1024 * 1024
+    controllers: str = "auto"  # "auto": controllers run on every write; "manual": POST /mock/reconcile
+    log_level: str = "warning"
+    access_log: bool = False
+
+    def replace(self, **overrides: Any) -> "Config":
+        return dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def is_memory_db(self) -> bool:
+        return self.db in ("sqlite://", "sqlite:///:memory:") or ":memory:" in self.db
+
+    @property
+    def minor_version(self) -> str:
+        return self.kubernetes_version.lstrip("v").split(".")[1]
+
+
+def _coerce(value: str, annotation: Any) -> Any:
+    kind = annotation if isinstance(annotation, type) else {"int": int, "float": float, "bool": bool}.get(
+        str(annotation), str
+    )
+    if kind is bool:
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if kind is int:
+        return int(value)
+    if kind is float:
+        return float(value)
+    return value
+
+
+def load_config(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Defaults < MOCKAPI_<FIELD> environment variables < explicit overrides (None means unset)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Config):
+        raw = env.get(f"MOCKAPI_{f.name.upper()}")
+        if raw is not None and raw != "":
+            try:
+                values[f.name] = _coerce(raw, f.type)
+            except ValueError as exc:
+                raise ValueError(f"MOCKAPI_{f.name.upper()}: {exc}") from exc
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = value
+    return Config(**values)

@@ -1,0 +1,13 @@
+"""The kinds we serve: RESOURCES maps storage keys (``pods``) to ResourceType descriptors."""
+
+from __future__ import annotations
+
+from .base import ResourceType
+from .events import EVENTS
+from .namespaces import NAMESPACES
+from .nodes import NODES
+from .pods import PODS
+
+ALL: tuple[ResourceType, ...] = (NAMESPACES, NODES, PODS, EVENTS)
+RESOURCES: dict[str, ResourceType] = {rt.key: rt for rt in ALL}
+RESOURCES_BY_KIND: dict[str, ResourceType] = {rt.kind: rt for rt in ALL}

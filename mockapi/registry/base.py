@@ -1,0 +1,144 @@
+"""ResourceType descriptors and the Strategy base class (Kubernetes' rest.RESTCreateStrategy et al.).
+
+A kind is one ResourceType: names, scope, discovery facts, patch metadata, selectable fields and a
+Strategy holding its defaulting, preparation and validation hooks. Pure: no storage, no Flask.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from ..errors import Cause
+from . import validation as v
+
+Obj = dict[str, Any]
+
+
+class Strategy:
+    """Per-kind hooks, called by the generic write path in ``registry.rest``."""
+
+    #: kinds with a status subresource: main-resource writes keep the stored status
+    has_status: bool = True
+    #: bump metadata.generation when anything but metadata/status changes
+    tracks_generation: bool = False
+    #: which validator checks metadata.name
+    name_validator: Callable[[str], list[str]] = staticmethod(v.dns1123_subdomain)
+
+    def default(self, obj: Obj) -> None:
+        """Fill defaults in place (create and update)."""
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        """Reset what clients may not set on create (status, by default)."""
+        if self.has_status:
+            obj["status"] = self.initial_status(obj)
+
+    def initial_status(self, obj: Obj) -> Obj:
+        return {}
+
+    def prepare_for_update(self, new: Obj, old: Obj) -> None:
+        """A write to the main resource never changes status."""
+        if self.has_status:
+            if "status" in old:
+                new["status"] = copy.deepcopy(old["status"])
+            else:
+                new.pop("status", None)
+
+    def prepare_for_status_update(self, new: Obj, old: Obj) -> None:
+        """A write to /status changes status only (metav1.ResetObjectMetaForStatus + spec kept)."""
+        for key, value in old.items():
+            if key not in ("metadata", "status", "kind", "apiVersion"):
+                new[key] = copy.deepcopy(value)
+        for key in list(new):
+            if key not in old and key not in ("metadata", "status", "kind", "apiVersion"):
+                del new[key]
+        new_meta, old_meta = new.setdefault("metadata", {}), old.get("metadata", {})
+        for key in ("labels", "annotations", "finalizers", "ownerReferences", "deletionTimestamp",
+                    "deletionGracePeriodSeconds", "generation"):
+            if key in old_meta:
+                new_meta[key] = copy.deepcopy(old_meta[key])
+            else:
+                new_meta.pop(key, None)
+
+    def validate(self, obj: Obj) -> list[Cause]:
+        return []
+
+    def validate_update(self, new: Obj, old: Obj) -> list[Cause]:
+        return self.validate(new)
+
+    def validate_status_update(self, new: Obj, old: Obj) -> list[Cause]:
+        return []
+
+    def after_delete_request(self, obj: Obj) -> None:
+        """Hook for kinds that change state when deletion starts (Namespace: Terminating)."""
+
+    def blocks_deletion(self, obj: Obj) -> bool:
+        """True while something must happen before the object may go (finalizers)."""
+        return bool(obj.get("metadata", {}).get("finalizers"))
+
+    def check_delete(self, rt: "ResourceType", obj: Obj) -> None:
+        """Raise a StatusError to refuse a delete request (e.g. the default namespace)."""
+
+    def before_store(self, txn: Any, new: Obj, old: Obj | None) -> None:
+        """Last hook before a create or update is stored, inside the transaction (allocators)."""
+
+
+def _name_of(obj: Obj) -> str:
+    return str(obj.get("metadata", {}).get("name", ""))
+
+
+def _namespace_of(obj: Obj) -> str:
+    return str(obj.get("metadata", {}).get("namespace", ""))
+
+
+COMMON_FIELDS: Mapping[str, Callable[[Obj], str]] = {
+    "metadata.name": _name_of,
+    "metadata.namespace": _namespace_of,
+}
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    kind: str
+    plural: str
+    singular: str
+    strategy: Strategy
+    group: str = ""
+    version: str = "v1"
+    namespaced: bool = True
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    patch_schema: Mapping[str, Any] | None = None
+    extra_fields: Mapping[str, Callable[[Obj], str]] = field(default_factory=dict)
+    verbs: tuple[str, ...] = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+
+    @property
+    def key(self) -> str:
+        """The storage key of the resource: ``pods``, ``endpointslices.discovery.k8s.io``."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    api_version = group_version
+
+    @property
+    def list_kind(self) -> str:
+        return self.kind + "List"
+
+    @property
+    def subresources(self) -> tuple[str, ...]:
+        return ("status",) if self.strategy.has_status else ()
+
+    @property
+    def selectable_fields(self) -> Mapping[str, Callable[[Obj], str]]:
+        fields = dict(COMMON_FIELDS)
+        if not self.namespaced:
+            fields.pop("metadata.namespace")
+        fields.update(self.extra_fields)
+        return fields
+
+    def field_values(self, obj: Obj) -> dict[str, str]:
+        return {name: fn(obj) for name, fn in self.selectable_fields.items()}

@@ -1,0 +1,71 @@
+"""Namespace: Active on create, the ``kubernetes`` finalizer, Terminating on delete; the namespace
+controller (controllers/namespace.py) empties it and then lets it go."""
+
+from __future__ import annotations
+
+from ..errors import Cause, forbidden
+from . import validation as v
+from .base import Obj, ResourceType, Strategy
+
+PROTECTED = ("default", "kube-system", "kube-public")
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+class NamespaceStrategy(Strategy):
+    name_validator = staticmethod(v.dns1123_label)
+
+    def default(self, obj: Obj) -> None:
+        meta = obj.setdefault("metadata", {})
+        labels = meta.get("labels") or {}
+        labels[NAME_LABEL] = meta.get("name", "")
+        meta["labels"] = labels
+        spec = obj.get("spec")
+        if not isinstance(spec, dict):
+            spec = obj["spec"] = {}
+        if not meta.get("deletionTimestamp") and "finalizers" not in spec:
+            spec["finalizers"] = ["kubernetes"]
+        obj.setdefault("status", {"phase": "Active"})
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        obj["status"] = {"phase": "Active"}
+        obj["spec"] = {"finalizers": ["kubernetes"]}
+
+    def prepare_for_update(self, new: Obj, old: Obj) -> None:
+        super().prepare_for_update(new, old)
+        new["spec"] = dict(old.get("spec") or {})  # spec.finalizers changes only via /finalize
+
+    def validate(self, obj: Obj) -> list[Cause]:
+        causes = []
+        meta = obj.get("metadata", {})
+        if meta.get("labels", {}).get(NAME_LABEL) != meta.get("name"):
+            causes.append(Cause.invalid(f"metadata.labels[{NAME_LABEL}]", meta.get("labels", {}).get(NAME_LABEL),
+                                        "must match the namespace name"))
+        phase = (obj.get("status") or {}).get("phase")
+        if phase not in (None, "Active", "Terminating"):
+            causes.append(Cause.not_supported("status.phase", phase, ["Active", "Terminating"]))
+        return causes
+
+    def validate_status_update(self, new: Obj, old: Obj) -> list[Cause]:
+        return self.validate(new)
+
+    def blocks_deletion(self, obj: Obj) -> bool:
+        return super().blocks_deletion(obj) or bool((obj.get("spec") or {}).get("finalizers"))
+
+    def after_delete_request(self, obj: Obj) -> None:
+        obj.setdefault("status", {})["phase"] = "Terminating"
+
+    def check_delete(self, rt: ResourceType, obj: Obj) -> None:
+        name = obj["metadata"]["name"]
+        if name in PROTECTED:
+            raise forbidden("namespaces", name, "this namespace may not be deleted")
+
+
+NAMESPACES = ResourceType(
+    kind="Namespace",
+    plural="namespaces",
+    singular="namespace",
+    namespaced=False,
+    short_names=("ns",),
+    strategy=NamespaceStrategy(),
+    extra_fields={"status.phase": lambda o: (o.get("status") or {}).get("phase", "")},
+)

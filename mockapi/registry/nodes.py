@@ -1,0 +1,118 @@
+"""Node: cluster-scoped, status kept on create (kubelets register with theirs), and the builder
+for the simulated nodes the server starts with (zones round robin, InternalIP, a /24 podCIDR)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ..errors import Cause
+from .base import Obj, ResourceType, Strategy
+
+ZONES = ("zone-a", "zone-b", "zone-c")
+ZONE_LABEL = "topology.kubernetes.io/zone"
+REGION_LABEL = "topology.kubernetes.io/region"
+
+
+class NodeStrategy(Strategy):
+    def prepare_for_create(self, obj: Obj) -> None:
+        obj.setdefault("status", {})
+        obj.setdefault("spec", {})
+
+    def default(self, obj: Obj) -> None:
+        if not isinstance(obj.get("spec"), dict):
+            obj["spec"] = {}
+        spec = obj["spec"]
+        if spec.get("podCIDR") and not spec.get("podCIDRs"):
+            spec["podCIDRs"] = [spec["podCIDR"]]
+
+    def validate(self, obj: Obj) -> list[Cause]:
+        causes: list[Cause] = []
+        spec = obj.get("spec") or {}
+        for i, cidr in enumerate(spec.get("podCIDRs") or []):
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except (ValueError, TypeError):
+                causes.append(Cause.invalid(f"spec.podCIDRs[{i}]", cidr, "must be a valid CIDR value, "
+                                            "(e.g. 10.9.8.0/24 or 2001:db8::/64)"))
+        for i, taint in enumerate(spec.get("taints") or []):
+            effect = taint.get("effect")
+            if effect not in ("NoSchedule", "PreferNoSchedule", "NoExecute"):
+                causes.append(Cause.not_supported(f"spec.taints[{i}].effect", effect,
+                                                  ["NoExecute", "NoSchedule", "PreferNoSchedule"]))
+        return causes
+
+    def validate_update(self, new: Obj, old: Obj) -> list[Cause]:
+        causes = self.validate(new)
+        old_cidrs = (old.get("spec") or {}).get("podCIDRs")
+        new_cidrs = (new.get("spec") or {}).get("podCIDRs")
+        if old_cidrs and new_cidrs != old_cidrs:
+            causes.append(Cause.forbidden("spec.podCIDRs", "node updates may not change podCIDR except from "
+                                          '"" to valid'))
+        return causes
+
+
+NODES = ResourceType(
+    kind="Node",
+    plural="nodes",
+    singular="node",
+    namespaced=False,
+    short_names=("no",),
+    strategy=NodeStrategy(),
+    extra_fields={"spec.unschedulable": lambda o: str(bool((o.get("spec") or {}).get("unschedulable"))).lower()},
+)
+
+
+def build_node(index: int, pod_cidr: str, node_ip_cidr: str, kubelet_version: str, created: str) -> Obj:
+    """The simulated node ``node-<index>`` (1-based)."""
+    name = f"node-{index}"
+    zone = ZONES[(index - 1) % len(ZONES)]
+    pod_net = list(ipaddress.ip_network(pod_cidr).subnets(new_prefix=24))[index - 1]
+    ip_net = ipaddress.ip_network(node_ip_cidr)
+    internal_ip = str(ip_net.network_address + 1 + index)
+    condition = lambda t, s, reason, msg: {  # noqa: E731
+        "type": t, "status": s, "lastHeartbeatTime": created, "lastTransitionTime": created,
+        "reason": reason, "message": msg,
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "beta.kubernetes.io/os": "linux",
+                "beta.kubernetes.io/arch": "amd64",
+                ZONE_LABEL: zone,
+                REGION_LABEL: "region-1",
+            },
+            "annotations": {"node.alpha.kubernetes.io/ttl": "0"},
+        },
+        "spec": {"podCIDR": str(pod_net), "podCIDRs": [str(pod_net)], "providerID": f"mockapi://{name}"},
+        "status": {
+            "capacity": {"cpu": "4", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"},
+            "allocatable": {"cpu": "4", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"},
+            "conditions": [
+                condition("MemoryPressure", "False", "KubeletHasSufficientMemory",
+                          "kubelet has sufficient memory available"),
+                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                condition("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+            ],
+            "addresses": [{"type": "InternalIP", "address": internal_ip}, {"type": "Hostname", "address": name}],
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+            "nodeInfo": {
+                "machineID": f"{index:032x}",
+                "systemUUID": f"00000000-0000-0000-0000-{index:012x}",
+                "bootID": f"00000000-0000-0000-0000-{index:012x}",
+                "kernelVersion": "6.1.0-mockapi",
+                "osImage": "mockapi simulated node",
+                "containerRuntimeVersion": "containerd://1.7.22",
+                "kubeletVersion": kubelet_version,
+                "kubeProxyVersion": kubelet_version,
+                "operatingSystem": "linux",
+                "architecture": "amd64",
+            },
+        },
+    }

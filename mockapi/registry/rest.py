@@ -1,0 +1,326 @@
+"""The generic registry (Kubernetes' genericregistry.Store): every verb for every kind.
+
+Owns the write path: metadata, strategy hooks, validation, compare-and-swap storage, finalizers and
+deletion, dry-run, and running controllers inside the same transaction. Translates Store
+exceptions into StatusErrors exactly once. No Flask here.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import Connection
+
+from .. import _json
+from ..errors import (
+    StatusError,
+    already_exists,
+    bad_request,
+    conflict,
+    forbidden,
+    invalid,
+    not_found,
+    stale_resource_version,
+)
+from ..storage import store
+from ..storage.engine import Database
+from . import objectmeta
+from .base import Obj, ResourceType
+
+
+@dataclass
+class Change:
+    """One write inside a transaction: what controllers react to."""
+
+    rt: ResourceType
+    old: Obj | None  # None on create
+    new: Obj | None  # None on delete (final state is in ``old``)
+
+
+class _DryRun(Exception):
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+
+Controller = Callable[["Txn", list[Change]], None]
+
+
+@dataclass
+class Txn:
+    """A write transaction: the connection plus the changes made so far. Controllers write
+    through it, so validation, revisions and history apply to their writes too."""
+
+    conn: Connection
+    registry: "Registry"
+    changes: list[Change] = field(default_factory=list)
+
+    # -- primitive writes (no validation beyond the store's) --------------------------------
+    def insert(self, rt: ResourceType, obj: Obj) -> Obj:
+        obj = objectmeta.canonical(obj)
+        meta = obj["metadata"]
+        try:
+            store.create(self.conn, rt.key, meta.get("namespace", ""), meta["name"], obj)
+        except store.Exists:
+            raise already_exists(rt.plural, meta["name"], rt.group) from None
+        self.changes.append(Change(rt, None, obj))
+        return obj
+
+    def replace(self, rt: ResourceType, new: Obj, old: Obj) -> Obj:
+        """Store ``new`` over ``old`` (compare-and-swap on old's resourceVersion); removes the
+        object instead when it is being deleted and its last finalizer just went."""
+        new = objectmeta.canonical(new)
+        meta = new["metadata"]
+        ns, name = meta.get("namespace", ""), meta["name"]
+        expected = int(old["metadata"]["resourceVersion"])
+        try:
+            row = store.update_(self.conn, rt.key, ns, name, expected, new)
+        except store.Stale:
+            raise stale_resource_version(rt.plural, name, rt.group) from None
+        except store.Missing:
+            raise not_found(rt.plural, name, rt.group) from None
+        self.changes.append(Change(rt, old, new))
+        if meta.get("deletionTimestamp") and not rt.strategy.blocks_deletion(new):
+            # the last finalizer went: the object goes too (ShouldDeleteDuringUpdate)
+            return self.remove(rt, copy.deepcopy(new), row.rev)
+        return new
+
+    def remove(self, rt: ResourceType, obj: Obj, expected_rev: int) -> Obj:
+        meta = obj["metadata"]
+        ns, name = meta.get("namespace", ""), meta["name"]
+        old = copy.deepcopy(obj)
+        try:
+            store.delete_(self.conn, rt.key, ns, name, expected_rev, obj)
+        except store.Stale:
+            raise stale_resource_version(rt.plural, name, rt.group) from None
+        except store.Missing:
+            raise not_found(rt.plural, name, rt.group) from None
+        self.changes.append(Change(rt, old, None))
+        return obj
+
+    def get(self, rt: ResourceType, namespace: str, name: str) -> Obj | None:
+        row = store.get(self.conn, rt.key, namespace if rt.namespaced else "", name)
+        return row.obj() if row else None
+
+    # -- deletion semantics ------------------------------------------------------------------
+    def delete(self, rt: ResourceType, obj: Obj, *, grace_period: int | None = None) -> tuple[Obj, bool]:
+        """Remove the object, or, while finalizers hold it, mark it with deletionTimestamp.
+        Returns (object, removed?)."""
+        meta = obj["metadata"]
+        if not rt.strategy.blocks_deletion(obj):
+            return self.remove(rt, obj, int(meta["resourceVersion"])), True
+        if meta.get("deletionTimestamp"):
+            return obj, False
+        new = copy.deepcopy(obj)
+        new["metadata"]["deletionTimestamp"] = objectmeta.now()
+        new["metadata"]["deletionGracePeriodSeconds"] = 0
+        rt.strategy.after_delete_request(new)
+        return self.replace(rt, new, obj), False
+
+
+class Registry:
+    """Entry point for every API verb. One instance per app; thread-safe."""
+
+    def __init__(self, db: Database, resources: Iterable[ResourceType],
+                 on_commit: Callable[[], None] | None = None) -> None:
+        self.db = db
+        self.resources = {rt.key: rt for rt in resources}
+        self.controllers: list[Controller] = []
+        self.controllers_enabled = True
+        self.on_commit = on_commit
+        self._writes = 0
+        self.history_window = 20000
+
+    # -- transactions ------------------------------------------------------------------------
+    def write(self, fn: Callable[[Txn], Any], *, dry_run: bool = False) -> Any:
+        """Run ``fn`` in one write transaction, then controllers, then commit (or roll back for
+        dry-run). Returns fn's result."""
+        try:
+            with self.db.write() as conn:
+                txn = Txn(conn, self)
+                result = fn(txn)
+                if self.controllers_enabled and not dry_run:
+                    self.run_controllers(txn)
+                if dry_run:
+                    raise _DryRun(result)
+                self._writes += 1
+                if self._writes % 500 == 0:
+                    store.compact(conn, self.history_window)
+        except _DryRun as dr:
+            return dr.result
+        if self.on_commit is not None:
+            self.on_commit()
+        return result
+
+    def run_controllers(self, txn: Txn) -> None:
+        seen = 0
+        for _ in range(50):  # controllers react to each other's writes; bounded fan-out
+            batch = txn.changes[seen:]
+            if not batch:
+                return
+            seen = len(txn.changes)
+            for controller in self.controllers:
+                controller(txn, batch)
+
+    # -- reads --------------------------------------------------------------------------------
+    def get(self, rt: ResourceType, namespace: str, name: str) -> store.Row:
+        with self.db.read() as conn:
+            row = store.get(conn, rt.key, namespace if rt.namespaced else "", name)
+        if row is None:
+            raise not_found(rt.plural, name, rt.group)
+        return row
+
+    def namespace_state(self, txn: Txn, namespace: str, rt: ResourceType, name: str) -> None:
+        from . import RESOURCES_BY_KIND  # late: the kinds import this module
+
+        ns_rt = RESOURCES_BY_KIND["Namespace"]
+        ns = txn.get(ns_rt, "", namespace)
+        if ns is None:
+            raise not_found("namespaces", namespace)
+        if ns["metadata"].get("deletionTimestamp"):
+            raise forbidden(rt.plural, name,
+                            f"unable to create new content in namespace {namespace} because it is being terminated",
+                            rt.group)
+
+    # -- writes -------------------------------------------------------------------------------
+    def create(self, rt: ResourceType, namespace: str, body: Obj, *, dry_run: bool = False) -> Obj:
+        obj = copy.deepcopy(body)
+        meta = obj.setdefault("metadata", {})
+        if rt.namespaced:
+            body_ns = meta.get("namespace")
+            if body_ns and body_ns != namespace:
+                raise bad_request("the namespace of the provided object does not match the namespace sent on "
+                                  "the request")
+        generated = not meta.get("name") and bool(meta.get("generateName"))
+        objectmeta.fill_for_create(rt, obj, namespace)
+        rt.strategy.default(obj)
+        rt.strategy.prepare_for_create(obj)
+        causes = objectmeta.validate(rt, obj) + rt.strategy.validate(obj)
+        if causes:
+            raise invalid(rt.kind, meta.get("name") or meta.get("generateName", ""), causes, rt.group)
+
+        def do(txn: Txn) -> Obj:
+            if rt.namespaced:
+                self.namespace_state(txn, namespace, rt, obj["metadata"]["name"])
+            for attempt in range(8):
+                try:
+                    rt.strategy.before_store(txn, obj, None)
+                    return txn.insert(rt, obj)
+                except StatusError as err:
+                    if err.reason != "AlreadyExists" or not generated or attempt == 7:
+                        raise
+                    obj["metadata"]["name"] = objectmeta.generate_name(obj["metadata"]["generateName"])
+            raise AssertionError("unreachable")
+
+        return self.write(do, dry_run=dry_run)
+
+    def update(self, rt: ResourceType, namespace: str, name: str, body: Obj, *, subresource: str = "",
+               dry_run: bool = False) -> Obj:
+        """PUT: replace the object (or its status) under optimistic concurrency."""
+        meta = body.get("metadata") or {}
+        if meta.get("name") and meta["name"] != name:
+            raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
+        if rt.namespaced and meta.get("namespace") and meta["namespace"] != namespace:
+            raise bad_request("the namespace of the provided object does not match the namespace sent on the "
+                              "request")
+
+        def do(txn: Txn) -> Obj:
+            old = txn.get(rt, namespace, name)
+            if old is None:
+                raise not_found(rt.plural, name, rt.group)
+            new = copy.deepcopy(body)
+            new.setdefault("metadata", {})
+            new["metadata"]["name"] = name
+            rv = new["metadata"].get("resourceVersion")
+            if rv and rv != old["metadata"]["resourceVersion"]:
+                raise stale_resource_version(rt.plural, name, rt.group)
+            return self._apply_update(txn, rt, new, old, subresource)
+
+        return self.write(do, dry_run=dry_run)
+
+    def patch(self, rt: ResourceType, namespace: str, name: str, patcher: Callable[[Obj], Obj], *,
+              subresource: str = "", dry_run: bool = False) -> Obj:
+        """PATCH: ``patcher`` turns the current object into the desired one (raises 4xx itself)."""
+
+        def do(txn: Txn) -> Obj:
+            old = txn.get(rt, namespace, name)
+            if old is None:
+                raise not_found(rt.plural, name, rt.group)
+            new = patcher(copy.deepcopy(old))
+            if not isinstance(new, dict):
+                raise bad_request("the patch produced an object that is not a JSON object")
+            new_meta = new.get("metadata")
+            if not isinstance(new_meta, dict):
+                new_meta = new["metadata"] = {}
+            if new_meta.get("name") != name:
+                if new_meta.get("name"):
+                    raise bad_request(f"the name of the object ({new_meta['name']}) does not match the name on "
+                                      f"the URL ({name})")
+                new_meta["name"] = name
+            rv = new_meta.get("resourceVersion")
+            if rv and rv != old["metadata"]["resourceVersion"]:
+                raise stale_resource_version(rt.plural, name, rt.group)
+            return self._apply_update(txn, rt, new, old, subresource)
+
+        return self.write(do, dry_run=dry_run)
+
+    def _apply_update(self, txn: Txn, rt: ResourceType, new: Obj, old: Obj, subresource: str) -> Obj:
+        new.setdefault("metadata", {})
+        if rt.namespaced:
+            new["metadata"]["namespace"] = new["metadata"].get("namespace") or old["metadata"]["namespace"]
+        objectmeta.carry_for_update(rt, new, old)
+        if subresource == "status":
+            rt.strategy.prepare_for_status_update(new, old)
+            rt.strategy.default(new)
+            causes = objectmeta.validate_update(rt, new, old) + rt.strategy.validate_status_update(new, old)
+        else:
+            rt.strategy.prepare_for_update(new, old)
+            rt.strategy.default(new)
+            causes = objectmeta.validate_update(rt, new, old) + rt.strategy.validate_update(new, old)
+        if causes:
+            raise invalid(rt.kind, new["metadata"]["name"], causes, rt.group)
+        objectmeta.bump_generation(rt, new, old)
+        new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+        if _json.dumps(new) == _json.dumps(old):
+            return old  # a no-op write does not bump the resourceVersion, as in Kubernetes
+        rt.strategy.before_store(txn, new, old)
+        return txn.replace(rt, new, old)
+
+    def delete(self, rt: ResourceType, namespace: str, name: str, options: Obj | None = None, *,
+               dry_run: bool = False) -> tuple[Obj, bool]:
+        options = options or {}
+        grace = options.get("gracePeriodSeconds")
+        pre = options.get("preconditions") or {}
+
+        def do(txn: Txn) -> tuple[Obj, bool]:
+            obj = txn.get(rt, namespace, name)
+            if obj is None:
+                raise not_found(rt.plural, name, rt.group)
+            meta = obj["metadata"]
+            if pre.get("uid") and pre["uid"] != meta.get("uid"):
+                raise conflict(rt.plural, name, f"Precondition failed: UID in precondition: {pre['uid']}, "
+                               f"UID in object meta: {meta.get('uid')}", rt.group)
+            if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
+                raise conflict(rt.plural, name, "Precondition failed: ResourceVersion in precondition: "
+                               f"{pre['resourceVersion']}, ResourceVersion in object meta: "
+                               f"{meta.get('resourceVersion')}", rt.group)
+            rt.strategy.check_delete(rt, obj)
+            return txn.delete(rt, obj, grace_period=grace)
+
+        return self.write(do, dry_run=dry_run)
+
+    def delete_collection(self, rt: ResourceType, namespace: str | None, rows: list[store.Row],
+                          options: Obj | None = None, *, dry_run: bool = False) -> list[Obj]:
+        grace = (options or {}).get("gracePeriodSeconds")
+
+        def do(txn: Txn) -> list[Obj]:
+            out = []
+            for row in rows:
+                obj = txn.get(rt, row.namespace, row.name)
+                if obj is None:
+                    continue
+                out.append(txn.delete(rt, obj, grace_period=grace)[0])
+            return out
+
+        return self.write(do, dry_run=dry_run)

@@ -1,0 +1,49 @@
+"""Runtime: everything one server process holds (config, database, registry, watch hub), built
+from a Config without Flask so the CLI, tests and the app share one construction."""
+
+from __future__ import annotations
+
+import logging
+
+from .config import Config
+from .controllers import namespace as namespace_controller
+from .registry import ALL
+from .registry.rest import Registry
+from .storage import migrate, store
+from .storage.engine import Database
+from .storage.watch import WatchHub
+
+log = logging.getLogger("mockapi")
+
+
+class Runtime:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.db = Database(config.db)
+        migrate.upgrade(self.db.engine, config.db)
+        with self.db.write() as conn:
+            store.init_meta(conn)
+        self.hub = WatchHub(self.db)
+        self.hub.on_error = lambda exc: log.warning("watch hub: %s", exc)
+        self.registry = Registry(self.db, ALL, on_commit=self.hub.notify)
+        self.registry.history_window = config.history_window
+        self.registry.controllers_enabled = config.controllers == "auto"
+        self.registry.controllers.append(namespace_controller.run)
+        from .bootstrap import ensure_initial_state
+
+        ensure_initial_state(self.registry, config)
+        self.started = False
+
+    def start(self) -> None:
+        """Start background threads (call in the serving process, after any fork)."""
+        if not self.started:
+            self.hub.start()
+            self.started = True
+
+    def after_fork(self) -> None:
+        if not self.db.is_memory:
+            self.db.engine.dispose(close=False)
+
+    def close(self) -> None:
+        self.hub.stop()
+        self.db.dispose()

@@ -1,0 +1,147 @@
+"""Wire shape checks with marshmallow: ObjectMeta, the object envelope (kind, apiVersion, spec,
+status) and DeleteOptions. Wrong JSON types answer 400 in the Go decoder's wording; unknown fields
+are kept as sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
+
+from ..errors import StatusError, bad_request
+from ..registry.base import ResourceType
+
+_STR = dict(allow_none=True)
+
+
+class ObjectMetaSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    name = fields.String(**_STR)
+    generateName = fields.String(**_STR)
+    namespace = fields.String(**_STR)
+    uid = fields.String(**_STR)
+    resourceVersion = fields.String(**_STR)
+    generation = fields.Integer(strict=True, allow_none=True)
+    labels = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
+    annotations = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
+    finalizers = fields.List(fields.String(), allow_none=True)
+    ownerReferences = fields.List(fields.Dict(), allow_none=True)
+    managedFields = fields.List(fields.Dict(), allow_none=True)
+    creationTimestamp = fields.Raw(allow_none=True)
+    deletionTimestamp = fields.Raw(allow_none=True)
+    deletionGracePeriodSeconds = fields.Integer(strict=True, allow_none=True)
+
+
+class PreconditionsSchema(Schema):
+    uid = fields.String(**_STR)
+    resourceVersion = fields.String(**_STR)
+
+
+class DeleteOptionsSchema(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    kind = fields.String(**_STR)
+    apiVersion = fields.String(**_STR)
+    gracePeriodSeconds = fields.Integer(strict=True, allow_none=True)
+    propagationPolicy = fields.String(allow_none=True,
+                                      validate=validate.OneOf(["Orphan", "Background", "Foreground"]))
+    orphanDependents = fields.Boolean(allow_none=True)
+    preconditions = fields.Nested(PreconditionsSchema, allow_none=True)
+    dryRun = fields.List(fields.String(), allow_none=True)
+
+
+_meta_schema = ObjectMetaSchema()
+_delete_schema = DeleteOptionsSchema()
+
+_GO_TYPES = {
+    "name": "string", "generateName": "string", "namespace": "string", "uid": "types.UID",
+    "resourceVersion": "string", "generation": "int64", "labels": "map[string]string",
+    "annotations": "map[string]string", "finalizers": "[]string", "ownerReferences": "[]v1.OwnerReference",
+    "managedFields": "[]v1.ManagedFieldsEntry", "deletionGracePeriodSeconds": "int64",
+}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def _cannot_handle(rt: ResourceType, detail: str) -> StatusError:
+    return bad_request(f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {detail}')
+
+
+def _first_error(messages: Any, meta: dict[str, Any]) -> tuple[str, Any]:
+    field = next(iter(messages))
+    value = meta.get(field)
+    sub = messages[field]
+    if isinstance(sub, dict) and isinstance(value, dict):
+        key = next(iter(sub))
+        inner = value.get(key) if key in value else key
+        return field, inner
+    if isinstance(sub, dict) and isinstance(value, list):
+        idx = next(iter(sub))
+        if isinstance(idx, int) and idx < len(value):
+            return field, value[idx]
+    return field, value
+
+
+def check_object(obj: Any, rt: ResourceType, *, patched: bool = False) -> dict[str, Any]:
+    """Reject bodies a Kubernetes API server could not decode into the kind; return the object."""
+    if not isinstance(obj, dict):
+        raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(obj)} into Go value of type "
+                                 f"struct {{ APIVersion string; Kind string }}")
+    kind, api_version = obj.get("kind"), obj.get("apiVersion")
+    if kind not in (None, "") and kind != rt.kind:
+        raise bad_request(f"the object provided is unrecognized (must be of type {rt.kind}): "
+                          f"kind {kind!s} does not match the expected kind {rt.kind}")
+    if api_version not in (None, "") and api_version != rt.api_version:
+        raise bad_request(f"the API version in the data ({api_version}) does not match the expected API "
+                          f"version ({rt.api_version})")
+    meta = obj.get("metadata")
+    if meta is None:
+        obj["metadata"] = {}
+    elif not isinstance(meta, dict):
+        raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(meta)} into Go struct field "
+                                 f"{rt.kind}.metadata of type v1.ObjectMeta")
+    else:
+        try:
+            _meta_schema.load(meta)
+        except ValidationError as exc:
+            field, value = _first_error(exc.messages, meta)
+            raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(value)} into Go struct field "
+                                     f"ObjectMeta.metadata.{field} of type {_GO_TYPES.get(field, 'string')}") from None
+        for key in [k for k, v in meta.items() if v is None]:
+            del meta[key]
+    for part in ("spec", "status"):
+        value = obj.get(part)
+        if value is not None and not isinstance(value, dict):
+            raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(value)} into Go struct field "
+                                     f"{rt.kind}.{part} of type v1.{rt.kind}{part.capitalize()}")
+    return obj
+
+
+def check_delete_options(options: dict[str, Any]) -> dict[str, Any]:
+    try:
+        _delete_schema.load(options)
+    except ValidationError as exc:
+        field = next(iter(exc.messages))
+        if field == "propagationPolicy":
+            raise StatusError(
+                422, f'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: '
+                f'"{options.get(field)}": supported values: "Foreground", "Background", "Orphan", "nil"',
+                reason="Invalid") from None
+        raise bad_request(f"json: cannot unmarshal {_json_type(options.get(field))} into Go struct field "
+                          f"DeleteOptions.{field}") from None
+    return options

@@ -1,0 +1,351 @@
+"""Store: CRUD over the MVCC ``objects`` table with one cluster-wide revision counter.
+
+Owns persistence only: revision bumps, compare-and-swap writes, tombstones, snapshot reads, the
+event history and compaction. It takes an explicit Connection, raises small domain exceptions
+(``Exists``, ``Stale``, ``Missing``, ``Compacted``) and imports neither the registry nor Flask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Sequence
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from .. import _json
+from .tables import allocations, labels, meta, objects
+
+
+class StoreError(Exception):
+    """Base of the Store's domain exceptions."""
+
+
+class Exists(StoreError):
+    pass
+
+
+class Stale(StoreError):
+    """A compare-and-swap lost: the stored version is not the one the caller read."""
+
+
+class Missing(StoreError):
+    pass
+
+
+class Compacted(StoreError):
+    def __init__(self, requested: int, compacted: int) -> None:
+        super().__init__(f"too old resource version: {requested} ({compacted})")
+        self.requested = requested
+        self.compacted = compacted
+
+
+@dataclass
+class Row:
+    """One stored version of an object; ``body`` is canonical JSON text (joined into lists as is)."""
+
+    id: int
+    resource: str
+    namespace: str
+    name: str
+    uid: str
+    rev: int
+    body: str
+    event: str = "A"
+    prev_body: str | None = None
+
+    def obj(self) -> dict[str, Any]:
+        return _json.loads(self.body)
+
+
+_ROW_COLS = (
+    objects.c.id,
+    objects.c.resource,
+    objects.c.namespace,
+    objects.c.name,
+    objects.c.uid,
+    objects.c.rev,
+    objects.c.body,
+    objects.c.event,
+)
+
+
+def _row(r: Any) -> Row:
+    return Row(r.id, r.resource, r.namespace, r.name, r.uid, r.rev, r.body, r.event)
+
+
+# -- revision ---------------------------------------------------------------------------------
+
+def init_meta(conn: Connection) -> None:
+    existing = {r.key for r in conn.execute(select(meta.c.key))}
+    for key in ("revision", "compacted"):
+        if key not in existing:
+            conn.execute(insert(meta).values(key=key, value=1 if key == "revision" else 0))
+
+
+def current_revision(conn: Connection) -> int:
+    return int(conn.execute(select(meta.c.value).where(meta.c.key == "revision")).scalar_one())
+
+
+def compacted_revision(conn: Connection) -> int:
+    return int(conn.execute(select(meta.c.value).where(meta.c.key == "compacted")).scalar_one())
+
+
+def _next_revision(conn: Connection) -> int:
+    return int(
+        conn.execute(
+            update(meta).where(meta.c.key == "revision").values(value=meta.c.value + 1).returning(meta.c.value)
+        ).scalar_one()
+    )
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+def get(conn: Connection, resource: str, namespace: str, name: str) -> Row | None:
+    r = conn.execute(
+        select(*_ROW_COLS).where(
+            objects.c.resource == resource,
+            objects.c.namespace == namespace,
+            objects.c.name == name,
+            objects.c.until.is_(None),
+        )
+    ).first()
+    return _row(r) if r is not None else None
+
+
+def _list_query(
+    conn: Connection,
+    columns: Any,
+    resource: str,
+    namespace: str | None,
+    name: str | None,
+    label_filter: Any,
+    node_name: str | None,
+    at_revision: int | None,
+    after: tuple[str, str] | None,
+) -> Any:
+    q = select(*columns).where(objects.c.resource == resource)
+    if at_revision is None:
+        q = q.where(objects.c.until.is_(None))
+    else:
+        compacted = compacted_revision(conn)
+        if at_revision < compacted:
+            raise Compacted(at_revision, compacted)
+        q = q.where(
+            objects.c.rev <= at_revision,
+            or_(objects.c.until.is_(None), objects.c.until > at_revision),
+            objects.c.event != "D",
+        )
+    if namespace is not None:
+        q = q.where(objects.c.namespace == namespace)
+    if name is not None:
+        q = q.where(objects.c.name == name)
+    if node_name is not None:
+        q = q.where(objects.c.node_name == node_name)
+    if label_filter is not None:
+        q = q.where(label_filter)
+    if after is not None:
+        q = q.where(tuple_(objects.c.namespace, objects.c.name) > tuple_(*after))
+    return q
+
+
+def list_rows(
+    conn: Connection,
+    resource: str,
+    namespace: str | None = None,
+    *,
+    name: str | None = None,
+    label_filter: Any = None,
+    node_name: str | None = None,
+    at_revision: int | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int | None = None,
+) -> list[Row]:
+    """Objects of one resource ordered by (namespace, name): live ones, or as they were at
+    ``at_revision`` (a snapshot for paginated lists; raises ``Compacted`` if no longer retained)."""
+    q = _list_query(conn, _ROW_COLS, resource, namespace, name, label_filter, node_name, at_revision, after)
+    q = q.order_by(objects.c.namespace, objects.c.name)
+    if limit is not None:
+        q = q.limit(limit)
+    return [_row(r) for r in conn.execute(q)]
+
+
+def count_rows(
+    conn: Connection,
+    resource: str,
+    namespace: str | None = None,
+    *,
+    name: str | None = None,
+    label_filter: Any = None,
+    node_name: str | None = None,
+    at_revision: int | None = None,
+    after: tuple[str, str] | None = None,
+) -> int:
+    """How many rows ``list_rows`` would return without a limit."""
+    q = _list_query(conn, (func.count(),), resource, namespace, name, label_filter, node_name, at_revision,
+                    after)
+    return int(conn.execute(q).scalar_one())
+
+
+def events_since(conn: Connection, revision: int, upto: int | None = None, limit: int = 1000) -> list[Row]:
+    """Every write after ``revision`` (up to ``upto``), oldest first, each with the version it
+    replaced (``prev_body``) so watchers can tell objects that entered or left their selector."""
+    compacted = compacted_revision(conn)
+    if revision < compacted:
+        raise Compacted(revision, compacted)
+    prev = objects.alias("prev")
+    q = (
+        select(*_ROW_COLS, prev.c.body.label("prev_body"))
+        .outerjoin(
+            prev,
+            and_(
+                prev.c.resource == objects.c.resource,
+                prev.c.namespace == objects.c.namespace,
+                prev.c.name == objects.c.name,
+                prev.c.until == objects.c.rev,
+                prev.c.rev < objects.c.rev,
+            ),
+        )
+        .where(objects.c.rev > revision)
+        .order_by(objects.c.rev)
+        .limit(limit)
+    )
+    if upto is not None:
+        q = q.where(objects.c.rev <= upto)
+    out = []
+    for r in conn.execute(q):
+        row = _row(r)
+        row.prev_body = r.prev_body
+        out.append(row)
+    return out
+
+
+# -- writes -----------------------------------------------------------------------------------
+
+def _stamp(obj: dict[str, Any], rev: int) -> str:
+    obj.setdefault("metadata", {})["resourceVersion"] = str(rev)
+    return _json.dumps(obj)
+
+
+def _insert_version(
+    conn: Connection, resource: str, namespace: str, name: str, obj: dict[str, Any], rev: int, event: str
+) -> Row:
+    body = _stamp(obj, rev)
+    meta_ = obj.get("metadata", {})
+    uid = meta_.get("uid", "")
+    node_name = None
+    if resource == "pods":
+        node_name = (obj.get("spec") or {}).get("nodeName") or None
+    oid = conn.execute(
+        insert(objects)
+        .values(
+            resource=resource,
+            namespace=namespace,
+            name=name,
+            uid=uid,
+            rev=rev,
+            until=rev if event == "D" else None,
+            event=event,
+            node_name=node_name,
+            body=body,
+        )
+        .returning(objects.c.id)
+    ).scalar_one()
+    obj_labels = meta_.get("labels") or {}
+    if obj_labels and event != "D":
+        conn.execute(insert(labels), [{"object_id": oid, "key": k, "value": v} for k, v in obj_labels.items()])
+    return Row(oid, resource, namespace, name, uid, rev, body, event)
+
+
+def create(conn: Connection, resource: str, namespace: str, name: str, obj: dict[str, Any]) -> Row:
+    """Insert a new object; ``obj``'s resourceVersion is set in place. Raises ``Exists``."""
+    if get(conn, resource, namespace, name) is not None:
+        raise Exists(name)
+    rev = _next_revision(conn)
+    try:
+        return _insert_version(conn, resource, namespace, name, obj, rev, "A")
+    except IntegrityError as exc:  # a writer in another process won the race (PostgreSQL)
+        raise Exists(name) from exc
+
+
+def _supersede(conn: Connection, resource: str, namespace: str, name: str, expected_rev: int, rev: int) -> None:
+    result = conn.execute(
+        update(objects)
+        .where(
+            objects.c.resource == resource,
+            objects.c.namespace == namespace,
+            objects.c.name == name,
+            objects.c.until.is_(None),
+            objects.c.rev == expected_rev,
+        )
+        .values(until=rev)
+    )
+    if result.rowcount == 0:
+        if get(conn, resource, namespace, name) is None:
+            raise Missing(name)
+        raise Stale(name)
+
+
+def update_(
+    conn: Connection, resource: str, namespace: str, name: str, expected_rev: int, obj: dict[str, Any]
+) -> Row:
+    """Compare-and-swap: replace the live version iff it is still ``expected_rev``."""
+    rev = _next_revision(conn)
+    _supersede(conn, resource, namespace, name, expected_rev, rev)
+    return _insert_version(conn, resource, namespace, name, obj, rev, "M")
+
+
+def delete_(
+    conn: Connection, resource: str, namespace: str, name: str, expected_rev: int, obj: dict[str, Any]
+) -> Row:
+    """Compare-and-swap delete; writes a tombstone carrying the final state at the new revision."""
+    rev = _next_revision(conn)
+    _supersede(conn, resource, namespace, name, expected_rev, rev)
+    return _insert_version(conn, resource, namespace, name, obj, rev, "D")
+
+
+def compact(conn: Connection, keep: int) -> int:
+    """Forget versions superseded more than ``keep`` revisions ago; returns the compacted revision."""
+    target = current_revision(conn) - keep
+    if target <= compacted_revision(conn):
+        return compacted_revision(conn)
+    old = select(objects.c.id).where(objects.c.until.is_not(None), objects.c.until <= target)
+    conn.execute(delete(labels).where(labels.c.object_id.in_(old)))
+    conn.execute(delete(objects).where(objects.c.until.is_not(None), objects.c.until <= target))
+    conn.execute(update(meta).where(meta.c.key == "compacted").values(value=target))
+    return target
+
+
+# -- allocations ------------------------------------------------------------------------------
+
+def allocate(conn: Connection, pool: str, value: str, owner: str) -> bool:
+    """Claim ``value`` in ``pool`` for ``owner``; False if someone else holds it."""
+    held = conn.execute(
+        select(allocations.c.owner).where(allocations.c.pool == pool, allocations.c.value == value)
+    ).scalar_one_or_none()
+    if held is not None:
+        return held == owner
+    conn.execute(insert(allocations).values(pool=pool, value=value, owner=owner))
+    return True
+
+
+def allocated(conn: Connection, pool: str) -> set[str]:
+    return set(conn.execute(select(allocations.c.value).where(allocations.c.pool == pool)).scalars())
+
+
+def release(conn: Connection, pool: str, values: Iterable[str] | None = None, owner: str | None = None) -> None:
+    q = delete(allocations).where(allocations.c.pool == pool)
+    if values is not None:
+        q = q.where(allocations.c.value.in_(list(values)))
+    if owner is not None:
+        q = q.where(allocations.c.owner == owner)
+    conn.execute(q)
+
+
+def release_owner(conn: Connection, owner: str) -> None:
+    conn.execute(delete(allocations).where(allocations.c.owner == owner))
+
+
+def join_bodies(rows: Sequence[Row]) -> Iterator[str]:
+    for r in rows:
+        yield r.body
