@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Mapping
 
 from flask import Flask
@@ -14,7 +15,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None, *, start: bool 
     if not isinstance(config, Config):
         config = load_config(config)
     runtime = Runtime(config)
-    app = Flask("mockapi")
+    app = Flask("mockapi", root_path=os.path.dirname(os.path.abspath(__file__)))
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["mockapi"] = runtime

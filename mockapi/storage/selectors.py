@@ -20,11 +20,11 @@ _QNAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 _QNAME_MSG = ("must consist of alphanumeric characters, '-', '_' or '.', "
               "and must start and end with an alphanumeric character")
 _VALUE_FMT = "(" + _QNAME_FMT + ")?"
-_VALUE_MSG = "a valid label must be an empty string or c" + _QNAME_MSG[1:]
+_VALUE_MSG = "a valid label must be an empty string or " + _QNAME_MSG.replace("must ", "", 1)
 _DNS_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS_SUB_FMT = _DNS_LABEL + "(\\." + _DNS_LABEL + ")*"
-_DNS_SUB_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
-                "and must start and end with an alphanumeric character")
+_DNS_SUB_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+                "'-' or '.', and must start and end with an alphanumeric character")
 _QNAME_RE, _VALUE_RE, _DNS_SUB_RE = (re.compile(f) for f in (_QNAME_FMT, _VALUE_FMT, _DNS_SUB_FMT))
 _INT64_RE = re.compile("[+-]?[0-9]+")  # strconv.ParseInt(s, 10, 64): no spaces, no underscores
 
@@ -34,7 +34,8 @@ def _too_long(s: str, limit: int) -> bool:  # Go's len() counts UTF-8 bytes
 
 
 def _regex_error(msg: str, fmt: str, *examples: str) -> str:
-    return msg + " (e.g. " + " or ".join(f"'{e}', " for e in examples) + f"regex used for validation is '{fmt}')"
+    examples_text = " or ".join(f"'{e}', " for e in examples)
+    return f"{msg} (e.g. {examples_text}regex used for validation is '{fmt}')"
 
 
 def _label_key_errors(value: str) -> list[str]:
@@ -152,7 +153,8 @@ def _new_requirement(key: str, op: str, vals: list[str] | None) -> Requirement:
     elif op in _CMP_OPS:
         if n != 1:
             errs.append(bad_vals + "for 'Gt', 'Lt' operators, exactly one value is required")
-        errs += [f"values[{i}]: Invalid value: {_go_quote(v)}: for 'Gt', 'Lt' operators, the value must be an integer"
+        errs += [f"values[{i}]: Invalid value: {_go_quote(v)}: "
+                 "for 'Gt', 'Lt' operators, the value must be an integer"
                  for i, v in enumerate(vals or []) if not _is_int64(v)]
     errs += [f"values[{i}][{key}]: Invalid value: {_go_quote(v)}: " + "; ".join(_label_value_errors(v))
              for i, v in enumerate(vals or []) if _label_value_errors(v)]
@@ -190,7 +192,7 @@ class LabelSelector:
         return not self.nothing_ and all(r.matches(labels) for r in self.requirements)
 
     def requires_exact_match(self, key: str) -> str | None:
-        """The single value an =, == or one-value `in` requirement on key demands (first one on key), else None."""
+        """RequiresExactMatch: the value that the first requirement on key pins (=, ==, one-value in)."""
         r = next((r for r in self.requirements if r.key == key), None)
         return r.values[0] if r and r.op in ("=", "==", "in") and len(r.values) == 1 else None
 
@@ -330,10 +332,10 @@ def selector_from_label_selector(obj: Mapping[str, Any] | None) -> LabelSelector
     try:
         reqs = [_new_requirement(k, "=", [v]) for k, v in (obj.get("matchLabels") or {}).items()]
         for expr in obj.get("matchExpressions") or []:
-            if expr.get("operator") not in ops:
-                raise _ParseError(f"{_go_quote(expr.get('operator') or '')} is not a valid label selector operator")
-            vals = expr.get("values")
-            reqs.append(_new_requirement(expr.get("key") or "", ops[expr["operator"]], list(vals) if vals else None))
+            op, vals = expr.get("operator") or "", expr.get("values")
+            if op not in ops:
+                raise _ParseError(f"{_go_quote(op)} is not a valid label selector operator")
+            reqs.append(_new_requirement(expr.get("key") or "", ops[op], list(vals) if vals else None))
     except _ParseError as e:
         raise bad_request(str(e)) from None
     return LabelSelector(tuple(reqs))
@@ -349,11 +351,12 @@ _FIELD_LABEL_MSGS = {  # kinds registering a FieldLabelConversionFunc in v1.31, 
     ("certificates.k8s.io/v1alpha1", "ClusterTrustBundle"): _STD_MSG,
     ("events.k8s.io/v1", "Event"): _STD_MSG,
 }
-_BUILTIN_GROUPS = frozenset(
-    "core apps autoscaling batch policy admissionregistration.k8s.io apiextensions.k8s.io apiregistration.k8s.io"
-    " authentication.k8s.io authorization.k8s.io certificates.k8s.io coordination.k8s.io discovery.k8s.io"
-    " events.k8s.io flowcontrol.apiserver.k8s.io internal.apiserver.k8s.io networking.k8s.io node.k8s.io"
-    " rbac.authorization.k8s.io resource.k8s.io scheduling.k8s.io storage.k8s.io storagemigration.k8s.io".split())
+_BUILTIN_GROUPS = frozenset(  # API groups kube-apiserver serves itself ("core" stands for "")
+    "core apps autoscaling batch policy admissionregistration.k8s.io apiextensions.k8s.io "
+    "apiregistration.k8s.io authentication.k8s.io authorization.k8s.io certificates.k8s.io "
+    "coordination.k8s.io discovery.k8s.io events.k8s.io flowcontrol.apiserver.k8s.io internal.apiserver.k8s.io "
+    "networking.k8s.io node.k8s.io rbac.authorization.k8s.io resource.k8s.io scheduling.k8s.io storage.k8s.io "
+    "storagemigration.k8s.io".split())
 
 
 def field_label_error(field: str, kind: str, api_version: str = "v1") -> StatusError:
@@ -435,7 +438,9 @@ def parse_field_selector(text: str) -> FieldSelector:
     for part in sorted(_split_terms(text)):
         if not part:
             continue
-        hit = next(((i, op) for i in range(len(part)) for op in ("!=", "==", "=") if part.startswith(op, i)), None)
+        # splitTerm: the first operator occurrence splits; no escaping on the left-hand side
+        hit = next(((i, op) for i in range(len(part)) for op in ("!=", "==", "=") if part.startswith(op, i)),
+                   None)
         if hit is None:
             raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
         i, op = hit
