@@ -114,6 +114,7 @@ def _generate(runtime: Runtime, rt: ResourceType, sel: listing.Selection, start_
     filt = _Filter(rt, sel)
     sub, dispatched = hub.subscribe(rt.key)
     try:
+        yield b""  # the WSGI server sends the headers now, as kube-apiserver flushes them at once
         with db.read() as conn:
             current = store.current_revision(conn)
             compacted = store.compacted_revision(conn)

@@ -1,13 +1,48 @@
-"""Strategic-merge patch metadata for the kinds mockapi serves, transcribed from the Go struct tags.
+"""Strategic-merge patch metadata: the schema format, and the schemas of the kinds mockapi serves.
 
-Sources: k8s.io/api core/v1 and discovery/v1 types.go, k8s.io/apimachinery meta/v1 types.go. Only
-tagged fields (and the structs leading to them) are listed; everything else is untagged: maps merge,
-lists are replaced whole (``+listType=atomic`` and untagged ``listType=map`` lists alike).
+A ``PatchSchema`` maps JSON field names to ``Field``, mirroring the object. ``Field.strategy`` is the Go
+``patchStrategy`` tag: None (untagged: maps merge recursively, lists are replaced whole), ``"merge"``
+(lists merge: by ``merge_key`` for lists of maps, as an ordered set for scalars), ``"replace"`` (even a
+map is replaced whole), ``"retainKeys"`` or ``"merge,retainKeys"`` (retainKeys only matters when
+*creating* patches; ``$retainKeys`` is honoured anywhere when applying, as upstream). ``Field.children``
+is the schema of the map, or of each item of a list of maps; fields missing from a schema are untagged.
+
+The kind schemas are transcribed from the Go struct tags in k8s.io/api core/v1 and discovery/v1 and
+k8s.io/apimachinery meta/v1 types.go. Only tagged fields, and the structs leading to them, are listed;
+``+listType=atomic`` and untagged ``+listType=map`` lists are replaced whole by a strategic merge patch.
 """
 
 from __future__ import annotations
 
-from mockapi.patch.strategic import Field, PatchSchema
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_STRATEGIES = {None, "", "merge", "replace", "retainKeys", "merge,retainKeys", "retainKeys,merge"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """Patch metadata of one field: the Go ``patchStrategy``/``patchMergeKey`` tags and a sub-schema."""
+
+    strategy: str | None = None
+    merge_key: str | None = None
+    children: Mapping[str, Field] | None = None
+
+    def __post_init__(self) -> None:
+        if self.strategy not in _STRATEGIES:
+            raise ValueError(f"unexpected patch strategy: {self.strategy}")
+
+    @property
+    def merges(self) -> bool:
+        return bool(self.strategy) and "merge" in str(self.strategy).split(",")
+
+    @property
+    def kids(self) -> PatchSchema:
+        return self.children if self.children is not None else {}
+
+
+PatchSchema = Mapping[str, Field]
+PatchMeta = PatchSchema
 
 
 def by_key(key: str, children: PatchSchema | None = None, *, retain_keys: bool = False) -> Field:

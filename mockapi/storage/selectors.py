@@ -1,14 +1,13 @@
-"""Kubernetes label and field selectors: parsing, matching, and label-selector pushdown to SQL.
-
-Owns selector semantics and kube-apiserver's exact error wording (apimachinery labels/fields, v1.31).
-Must not import Flask or touch sessions/transactions: it only builds SQLAlchemy Core clauses.
-"""
+"""Owns label and field selectors as apimachinery v1.31 parses, matches and words errors for them, plus
+label-selector pushdown to SQL (EXISTS on ``labels``). Must not import Flask, open sessions or run queries:
+it only builds SQLAlchemy Core clauses and raises StatusError via bad_request."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field as dc_field
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false
 
@@ -169,19 +168,19 @@ class LabelSelector:
     """An AND of requirements (sorted by key, like upstream). LabelSelector.nothing() matches no object."""
 
     requirements: tuple[Requirement, ...] = ()
-    nothing_: bool = dc_field(default=False, repr=False)
+    match_nothing: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "requirements", tuple(sorted(self.requirements, key=lambda r: r.key)))
 
     @classmethod
     def nothing(cls) -> LabelSelector:
-        return cls(nothing_=True)
+        return cls(match_nothing=True)
 
     @property
     def empty(self) -> bool:
         """True when the selector does not restrict anything (labels.Selector.Empty)."""
-        return not self.nothing_ and not self.requirements
+        return not self.match_nothing and not self.requirements
 
     @property
     def needs_python_filter(self) -> bool:
@@ -189,7 +188,7 @@ class LabelSelector:
         return any(r.op in _CMP_OPS for r in self.requirements)
 
     def matches(self, labels: Mapping[str, str]) -> bool:
-        return not self.nothing_ and all(r.matches(labels) for r in self.requirements)
+        return not self.match_nothing and all(r.matches(labels) for r in self.requirements)
 
     def requires_exact_match(self, key: str) -> str | None:
         """RequiresExactMatch: the value that the first requirement on key pins (=, ==, one-value in)."""
@@ -202,7 +201,7 @@ class LabelSelector:
         None when empty; false() for nothing(). gt/lt compile to "key exists" only (integer comparison is
         not portable), so when needs_python_filter the caller must post-filter the rows with matches().
         """
-        if self.nothing_:
+        if self.match_nothing:
             return false()
         return and_(*(r.sql(object_id_column) for r in self.requirements)) if self.requirements else None
 
@@ -219,7 +218,8 @@ _BINARY = {"in": "in", "notin": "notin", "=": "=", "==": "==", "!=": "!=", ">": 
 
 
 def _lex(s: str) -> list[tuple[str, str]]:
-    items, pos = [], 0
+    items: list[tuple[str, str]] = []
+    pos = 0
     while True:
         pos = _WS_RE.match(s, pos).end()  # type: ignore[union-attr]
         if pos >= len(s) or s[pos] == "\0":
@@ -280,8 +280,8 @@ class _Parser:
         return _new_requirement(key, op, sorted(self.set_values() if op in _SET_OPS else self.exact_value()))
 
     def set_values(self) -> set[str]:
-        if (tok := self.take())[0] != "(":
-            raise _ParseError(f"found '{tok[1]}' expected: '('")
+        if (opening := self.take())[0] != "(":
+            raise _ParseError(f"found '{opening[1]}' expected: '('")
         tok, lit = self.peek()
         if tok not in ("ID", ",", ")"):
             raise _ParseError(f"found '{lit}', expected: ',', ')' or identifier")
@@ -351,12 +351,12 @@ _FIELD_LABEL_MSGS = {  # kinds registering a FieldLabelConversionFunc in v1.31, 
     ("certificates.k8s.io/v1alpha1", "ClusterTrustBundle"): _STD_MSG,
     ("events.k8s.io/v1", "Event"): _STD_MSG,
 }
-_BUILTIN_GROUPS = frozenset(  # API groups kube-apiserver serves itself ("core" stands for "")
-    "core apps autoscaling batch policy admissionregistration.k8s.io apiextensions.k8s.io "
-    "apiregistration.k8s.io authentication.k8s.io authorization.k8s.io certificates.k8s.io "
-    "coordination.k8s.io discovery.k8s.io events.k8s.io flowcontrol.apiserver.k8s.io internal.apiserver.k8s.io "
-    "networking.k8s.io node.k8s.io rbac.authorization.k8s.io resource.k8s.io scheduling.k8s.io storage.k8s.io "
-    "storagemigration.k8s.io".split())
+_BUILTIN_GROUPS = frozenset({  # API groups kube-apiserver serves itself ("core" stands for "")
+    "core", "apps", "autoscaling", "batch", "policy", "admissionregistration.k8s.io", "apiextensions.k8s.io",
+    "apiregistration.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "certificates.k8s.io",
+    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io", "networking.k8s.io", "node.k8s.io", "rbac.authorization.k8s.io",
+    "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io"})
 
 
 def field_label_error(field: str, kind: str, api_version: str = "v1") -> StatusError:

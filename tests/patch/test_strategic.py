@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from mockapi.patch import PatchError, schema_for, strategic_merge
-from mockapi.patch.schemas import ENDPOINTS, NAMESPACE, NODE, POD, SERVICE
-from mockapi.patch.strategic import Field
+from mockapi.patch.schemas import ENDPOINTS, NAMESPACE, NODE, POD, SERVICE, Field
 
 # The MergeItem / RetainKeysMergeItem structs of upstream patch_test.go, as a (recursive) schema.
 MERGE_ITEM: dict[str, Field] = {}
@@ -128,7 +127,11 @@ UPSTREAM = _cases(
     $setElementOrder/mergingList: [{name: 4}, {name: 1}, {name: 2}, {name: 3}]
     mergingList: [{name: 4, value: 4}, {name: 3, value: 3}]
   result:
-    mergingList: [{name: 4, value: 4}, {name: 1, other: a}, {name: 2, value: 2, other: b}, {name: 3, value: 3}]
+    mergingList:
+    - {name: 4, value: 4}
+    - {name: 1, other: a}
+    - {name: 2, value: 2, other: b}
+    - {name: 3, value: 3}
 - description: merge lists of maps with conflict
   original: {mergingList: [{name: 1, other: a}, {name: 2, value: 3, other: b}]}
   patch:
@@ -192,7 +195,8 @@ UPSTREAM = _cases(
     - {name: 1, other: a, mergingList: [{name: 1, value: 1, other: c}, {name: 2, value: 2, other: d}]}
     - {name: 2, other: b}
 - description: add field to map in merging list nested in merging list with deletion conflict (reordered)
-  original: {mergingList: [{name: 1, other: a, mergingList: [{name: 2, value: 2, other: d}]}, {name: 2, other: b}]}
+  original:
+    mergingList: [{name: 1, other: a, mergingList: [{name: 2, value: 2, other: d}]}, {name: 2, other: b}]
   patch:
     $setElementOrder/mergingList: [{name: 1}, {name: 2}]
     mergingList:
@@ -229,7 +233,11 @@ UPSTREAM = _cases(
     $setElementOrder/mergingList: [{name: 1}, {name: 4}, {name: 2}, {name: 3}]
     mergingList: [{name: 4, value: 4}, {name: 3, value: 3}]
   result:
-    mergingList: [{name: 1, other: a}, {name: 4, value: 4}, {name: 2, value: 2, other: b}, {name: 3, value: 3}]
+    mergingList:
+    - {name: 1, other: a}
+    - {name: 4, value: 4}
+    - {name: 2, value: 2, other: b}
+    - {name: 3, value: 3}
 - description: delete an item in a list and preserve order
   original: {mergingList: [{name: 1, other: a}, {name: 2, value: 2, other: b}, {name: 3, value: 3}]}
   patch: {$setElementOrder/mergingList: [{name: 2}, {name: 1}], mergingList: [{name: 3, $patch: delete}]}
@@ -482,7 +490,8 @@ def test_kubectl_client_side_apply_patch() -> None:
 def test_inputs_are_not_mutated() -> None:
     original = _pod()
     patch = {
-        "metadata": {"labels": {"app": None, "tier": "front"}, "$deleteFromPrimitiveList/finalizers": ["a/one"]},
+        "metadata": {"labels": {"app": None, "tier": "front"},
+                     "$deleteFromPrimitiveList/finalizers": ["a/one"]},
         "spec": {
             "$setElementOrder/containers": [{"name": "nginx"}, {"name": "new"}],
             "containers": [
@@ -499,7 +508,8 @@ def test_inputs_are_not_mutated() -> None:
     assert original == original_copy
     assert patch == patch_copy
     assert [c["name"] for c in result["spec"]["containers"]] == ["nginx", "new"]
-    assert result["spec"]["containers"][0]["env"] == [{"name": "B", "value": "2"}, {"name": "C", "value": "3"}]
+    assert result["spec"]["containers"][0]["env"] == [{"name": "B", "value": "2"},
+                                                      {"name": "C", "value": "3"}]
     assert result["spec"]["volumes"] == [{"name": "data", "configMap": {"name": "cm"}}]
     assert result["metadata"]["labels"] == {"tier": "front"}
     assert result["metadata"]["finalizers"] == ["b/two"]
@@ -528,9 +538,11 @@ def test_nested_merge_lists_use_their_own_keys() -> None:
     patch = {"spec": {"containers": [{"name": "nginx",
                                       "ports": [{"containerPort": 443, "protocol": "TCP"}],
                                       "env": [{"name": "B", "value": "two"}],
-                                      "volumeMounts": [{"name": "data", "mountPath": "/data", "readOnly": True}]}]}}
+                                      "volumeMounts": [{"name": "data", "mountPath": "/data",
+                                                        "readOnly": True}]}]}}
     nginx = strategic_merge(_pod(), patch, POD)["spec"]["containers"][0]
-    assert nginx["ports"] == [{"containerPort": 443, "protocol": "TCP"}, {"containerPort": 80, "protocol": "TCP"}]
+    assert nginx["ports"] == [{"containerPort": 443, "protocol": "TCP"},
+                              {"containerPort": 80, "protocol": "TCP"}]
     assert nginx["env"] == [{"name": "A", "value": "1"}, {"name": "B", "value": "two"}]
     assert nginx["volumeMounts"] == [{"name": "data", "mountPath": "/data", "readOnly": True}]
 
@@ -567,7 +579,8 @@ def test_without_set_element_order_unknown_patch_items_go_first() -> None:
     assert [c["name"] for c in result["spec"]["containers"]] == ["debug", "nginx", "sidecar"]
     result = strategic_merge(pod, {"metadata": {"finalizers": ["c/three"]}}, POD)
     assert result["metadata"]["finalizers"] == ["c/three", "a/one", "b/two"]
-    patch = {"metadata": {"$setElementOrder/finalizers": ["a/one", "b/two", "c/three"], "finalizers": ["c/three"]}}
+    patch = {"metadata": {"$setElementOrder/finalizers": ["a/one", "b/two", "c/three"],
+                          "finalizers": ["c/three"]}}
     assert strategic_merge(pod, patch, POD)["metadata"]["finalizers"] == ["a/one", "b/two", "c/three"]
 
 
@@ -582,7 +595,8 @@ def test_delete_from_primitive_list() -> None:
 
 
 def test_delete_from_absent_primitive_list_is_a_no_op() -> None:
-    result = strategic_merge({"metadata": {}}, {"metadata": {"$deleteFromPrimitiveList/finalizers": ["x"]}}, POD)
+    patch = {"metadata": {"$deleteFromPrimitiveList/finalizers": ["x"]}}
+    result = strategic_merge({"metadata": {}}, patch, POD)
     assert result == {"metadata": {}}
 
 
@@ -624,7 +638,8 @@ def test_replace_directive_on_a_map() -> None:
 
 
 def test_delete_directive_on_a_map_leaves_it_empty() -> None:
-    assert strategic_merge(_pod(), {"spec": {"nodeSelector": {"$patch": "delete"}}}, POD)["spec"]["nodeSelector"] == {}
+    result = strategic_merge(_pod(), {"spec": {"nodeSelector": {"$patch": "delete"}}}, POD)
+    assert result["spec"]["nodeSelector"] == {}
 
 
 def test_delete_directive_at_top_level_empties_the_object() -> None:
@@ -633,7 +648,8 @@ def test_delete_directive_at_top_level_empties_the_object() -> None:
 
 def test_delete_list_item_by_merge_key() -> None:
     patch = {"status": {"conditions": [{"type": "PodScheduled", "$patch": "delete"}]}}
-    assert strategic_merge(_pod(), patch, POD)["status"]["conditions"] == [{"type": "Ready", "status": "True"}]
+    result = strategic_merge(_pod(), patch, POD)
+    assert result["status"]["conditions"] == [{"type": "Ready", "status": "True"}]
 
 
 def test_directives_never_leak_into_new_values() -> None:
@@ -650,7 +666,8 @@ def test_directives_never_leak_into_new_values() -> None:
     }
     result = strategic_merge(_pod(), patch, POD)
     new = result["spec"]["containers"][0]
-    assert new == {"name": "new", "image": "x", "env": [{"name": "Z", "value": "z"}, {"name": "Y", "value": "y"}]}
+    assert new == {"name": "new", "image": "x",
+                   "env": [{"name": "Z", "value": "z"}, {"name": "Y", "value": "y"}]}
     assert result["spec"]["affinity"] == {"nodeAffinity": {"x": {}}}
     assert result["spec"]["dnsConfig"] == {"options": [{"name": "a"}]}
     assert "$" not in repr(result)
@@ -667,7 +684,8 @@ def test_replace_strategy_replaces_maps_whole() -> None:
 
 
 def test_service_ports_merge_by_port() -> None:
-    original = {"spec": {"ports": [{"port": 80, "targetPort": 8080, "name": "http"}], "selector": {"app": "a"}}}
+    original = {"spec": {"ports": [{"port": 80, "targetPort": 8080, "name": "http"}],
+                         "selector": {"app": "a"}}}
     patch = {"spec": {"ports": [{"port": 80, "targetPort": 9090}, {"port": 443, "name": "https"}],
                       "selector": {"app": "b"}}}
     assert strategic_merge(original, patch, SERVICE)["spec"] == {
@@ -729,22 +747,26 @@ def test_set_element_order_on_a_non_merge_list_is_dropped() -> None:
         pytest.param({"spec": {"containers": [{"name": "nginx", "$patch": "merge"}]}},
                      "merging lists cannot yet be specified in the patch", 500, id="merge directive in list"),
         pytest.param({"spec": {"containers": [{"name": "nginx", "$patch": "foo"}]}},
-                     "unknown patch type: foo in map: map[$patch:foo name:nginx]", 500, id="bad $patch in list"),
+                     "unknown patch type: foo in map: map[$patch:foo name:nginx]", 500,
+                     id="bad $patch in list"),
         pytest.param({"spec": {"containers": [{"$patch": "delete", "image": "x"}]}},
                      "map: map[$patch:delete image:x] does not contain declared merge key: name", 500,
                      id="delete without merge key"),
         pytest.param({"spec": {"containers": [{"image": "x"}]}},
-                     "map: map[image:x] does not contain declared merge key: name", 500, id="missing merge key"),
+                     "map: map[image:x] does not contain declared merge key: name", 500,
+                     id="missing merge key"),
         pytest.param({"spec": {"$setElementOrder": []}}, "invalid patch format of setElementOrder list", 400,
                      id="setElementOrder without field"),
         pytest.param({"spec": {"$setElementOrder/containers": "nginx"}},
-                     "expected a []interface {}, but received a string", 500, id="setElementOrder not a list"),
+                     "expected a []interface {}, but received a string", 500,
+                     id="setElementOrder not a list"),
         pytest.param({"metadata": {"$deleteFromPrimitiveList/finalizers": "a/one"}},
                      "invalid patch format of primitive list", 400, id="deletion list not a list"),
         pytest.param({"metadata": {"ownerReferences": [["nested"]]}}, "lists of lists are not supported", 422,
                      id="list of lists"),
         pytest.param({"metadata": {"finalizers": [1]}},
-                     "list element types are not identical: [[a/one b/two] [1]]", 500, id="mixed element types"),
+                     "list element types are not identical: [[a/one b/two] [1]]", 500,
+                     id="mixed element types"),
     ],
 )
 def test_malformed_patches(patch: dict, message: str, code: int) -> None:

@@ -16,6 +16,7 @@ from mockapi.storage.selectors import (
     FieldSelector,
     LabelSelector,
     Requirement,
+    _lex,
     field_label_error,
     parse_field_selector,
     parse_label_selector,
@@ -23,16 +24,18 @@ from mockapi.storage.selectors import (
     selector_from_match_labels,
 )
 
+# Upstream's texts, as seen in kube-apiserver / kubectl output (note Go's double space in "',  or").
 QNAME_RULE = ("must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-              "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation "
-              "is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
-VALUE_RULE = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
-              "and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "
-              "'12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
-DNS_RULE = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
-            "must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation "
-            "is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+              "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+              "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')")
+VALUE_RULE = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+              "'.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  "
+              "or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')")
+DNS_RULE = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+            "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+            "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
 UPR = "unable to parse requirement: "
+GT_INT = "for 'Gt', 'Lt' operators, the value must be an integer"
 
 
 def bad(fn, *args):
@@ -127,7 +130,8 @@ def test_parse_label_selector(text, canonical, reqs):
         ("*bar", UPR + '<nil>: Invalid value: "*bar": name part ' + QNAME_RULE),
         ("a/b/c ?=? def", UPR + '<nil>: Invalid value: "a/b/c": a qualified name ' + QNAME_RULE
          + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"),
-        ("app.kubernetes_io/name=x", UPR + '<nil>: Invalid value: "app.kubernetes_io/name": prefix part ' + DNS_RULE),
+        ("app.kubernetes_io/name=x",
+         UPR + '<nil>: Invalid value: "app.kubernetes_io/name": prefix part ' + DNS_RULE),
         ("/a", UPR + '<nil>: Invalid value: "/a": prefix part must be non-empty'),
         ("a/", UPR + '<nil>: Invalid value: "a/": name part must be non-empty; name part ' + QNAME_RULE),
         ("k" * 64, UPR + f'<nil>: Invalid value: "{"k" * 64}": name part must be no more than 63 characters'),
@@ -136,25 +140,74 @@ def test_parse_label_selector(text, canonical, reqs):
         ("é=1", UPR + '<nil>: Invalid value: "é": name part ' + QNAME_RULE),
         ("a\x01=1", UPR + '<nil>: Invalid value: "a\\x01": name part ' + QNAME_RULE),
         # value validation: values[i][key], indexes into the sorted, de-duplicated value set
-        ("a=" + "z" * 64, UPR + f'values[0][a]: Invalid value: "{"z" * 64}": must be no more than 63 characters'),
+        ("a=" + "z" * 64,
+         UPR + f'values[0][a]: Invalid value: "{"z" * 64}": must be no more than 63 characters'),
         ("a=-b", UPR + 'values[0][a]: Invalid value: "-b": ' + VALUE_RULE),
-        ("a=" + "-" * 64, UPR + f'values[0][a]: Invalid value: "{"-" * 64}": must be no more than 63 characters; '
+        ("a=" + "-" * 64,
+         UPR + f'values[0][a]: Invalid value: "{"-" * 64}": must be no more than 63 characters; '
          + VALUE_RULE),
         ("x in (b,-a,-a,-c)", UPR + '[values[0][x]: Invalid value: "-a": ' + VALUE_RULE
          + ', values[1][x]: Invalid value: "-c": ' + VALUE_RULE + "]"),
-        ("k>abc", UPR + "values[0]: Invalid value: \"abc\": for 'Gt', 'Lt' operators, the value must be an integer"),
-        ("k<1_0", UPR + "values[0]: Invalid value: \"1_0\": for 'Gt', 'Lt' operators, the value must be an integer"),
-        ("k>99999999999999999999", UPR + "values[0]: Invalid value: \"99999999999999999999\": for 'Gt', 'Lt' "
-         "operators, the value must be an integer"),
-        ("k>", UPR + "values[0]: Invalid value: \"\": for 'Gt', 'Lt' operators, the value must be an integer"),
-        ("k>+5", UPR + 'values[0][k]: Invalid value: "+5": ' + VALUE_RULE),  # ParseInt accepts it, labels don't
+        ("k>abc", UPR + 'values[0]: Invalid value: "abc": ' + GT_INT),
+        ("k<1_0", UPR + 'values[0]: Invalid value: "1_0": ' + GT_INT),  # base-10 ParseInt: no underscores
+        ("k>99999999999999999999", UPR + 'values[0]: Invalid value: "99999999999999999999": ' + GT_INT),
+        ("k>", UPR + 'values[0]: Invalid value: "": ' + GT_INT),
+        ("k>+5", UPR + 'values[0][k]: Invalid value: "+5": ' + VALUE_RULE),  # ParseInt accepts "+5"
         ("k>-1", UPR + 'values[0][k]: Invalid value: "-1": ' + VALUE_RULE),
-        ("k>a-", UPR + "[values[0]: Invalid value: \"a-\": for 'Gt', 'Lt' operators, the value must be an integer, "
-         'values[0][k]: Invalid value: "a-": ' + VALUE_RULE + "]"),
+        ("k>a-", UPR + '[values[0]: Invalid value: "a-": ' + GT_INT + ', values[0][k]: Invalid value: "a-": '
+         + VALUE_RULE + "]"),
     ],
 )
 def test_parse_label_selector_errors(text, message):
     assert bad(parse_label_selector, text) == message
+
+
+def go_lex(s: str) -> list[tuple[str, str]]:
+    """A literal port of labels.Lexer (read/unread, NUL as end of input): the oracle for the regex lexer."""
+    special, ws, ops = "=!(),><", " \t\r\n", {")", ",", "!", "==", "=", ">", "<", "!=", "("}
+    pos, items = 0, []
+
+    def read() -> str:
+        nonlocal pos
+        if pos < len(s):
+            pos += 1
+            return s[pos - 1]
+        return "\0"
+
+    while True:
+        ch = read()
+        while ch in ws:
+            ch = read()
+        if ch == "\0":
+            return items + [("EOS", "")]
+        pos -= 1
+        buf, last = "", None
+        if ch in special:  # scanSpecialSymbol
+            while (ch := read()) != "\0":
+                if ch not in special:
+                    pos -= 1
+                    break
+                buf += ch
+                if buf in ops:
+                    last = buf
+                elif last:
+                    pos -= 1
+                    break
+            items.append((last, last))
+        else:  # scanIDOrKeyword
+            while (ch := read()) != "\0":
+                if ch in special or ch in ws:
+                    pos -= 1
+                    break
+                buf += ch
+            items.append((buf if buf in ("in", "notin") else "ID", buf))
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(st.lists(st.sampled_from(list("=!(),>< \t\r\n\0abé") + ["in", "notin", " in ", "!=", "=="]))
+       .map("".join))
+def test_lexer_matches_go_lexer(text):
+    assert _lex(text) == go_lex(text)
 
 
 # ---------------------------------------------------------------- label matching
@@ -171,10 +224,11 @@ LABELS = {"app": "web", "tier": "fe", "n": "7", "empty": ""}
         ("app in (db,web)", True), ("app in (db)", False), ("missing in (x)", False),
         ("app notin (db)", True), ("app notin (web)", False), ("missing notin (x)", True),
         ("app", True), ("missing", False), ("!missing", True), ("!app", False),
-        ("empty=", True), ("empty", True), ("empty in ()", True), ("missing=", False), ("missing in ()", False),
+        ("empty=", True), ("empty", True), ("empty in ()", True),
+        ("missing=", False), ("missing in ()", False),
         ("empty!=", False), ("missing!=", True),
         ("n>6", True), ("n>7", False), ("n<8", True), ("n<7", False), ("n>0010", False),
-        ("app>1", False), ("app<1", False), ("missing>1", False),  # non-integer label or missing key: no match
+        ("app>1", False), ("app<1", False), ("missing>1", False),  # non-integer label / missing key
         ("app=web,tier=fe", True), ("app=web,tier=be", False), ("app=web,app=db", False),
     ],
 )
@@ -186,6 +240,14 @@ def test_gt_lt_against_non_int64_label_values():
     sel = parse_label_selector("n>1")
     assert not sel.matches({"n": "99999999999999999999"}) and not sel.matches({"n": "1_000"})
     assert sel.matches({"n": "0002"}) and parse_label_selector("n<0").matches({"n": "-5"})
+    assert Requirement("n", "gt", ("x",)).matches({"n": "5"}) is False  # unvalidated requirement: no match
+
+
+def test_label_selector_value_object():
+    sel = LabelSelector((Requirement("b", "exists"), Requirement("a", "=", ("1",))))
+    assert [r.key for r in sel.requirements] == ["a", "b"] and str(sel) == "a=1,b"
+    assert sel == parse_label_selector("b, a=1") and hash(sel) == hash(parse_label_selector("b,a=1"))
+    assert LabelSelector().empty and not LabelSelector.nothing().empty
 
 
 def test_requires_exact_match_and_python_filter_flag():
@@ -196,9 +258,10 @@ def test_requires_exact_match_and_python_filter_flag():
 
 def test_selector_from_match_labels():
     sel = selector_from_match_labels({"b": "2", "a": "1"})
-    assert str(sel) == "a=1,b=2" and sel.matches({"a": "1", "b": "2", "c": "3"}) and not sel.matches({"a": "1"})
+    assert str(sel) == "a=1,b=2" and sel.matches({"a": "1", "b": "2", "c": "3"})
+    assert not sel.matches({"a": "1"})
     assert selector_from_match_labels({}).empty and selector_from_match_labels(None).matches({})
-    assert str(selector_from_match_labels({"k": "not a valid value!"})) == "k=not a valid value!"  # unvalidated
+    assert str(selector_from_match_labels({"k": "not valid!"})) == "k=not valid!"  # not validated
 
 
 def test_selector_from_label_selector():
@@ -291,7 +354,8 @@ def py_names(sel: LabelSelector) -> set[str]:
 
 @pytest.mark.parametrize("text", [
     "", "a", "!a", "a=1", "a==", "a!=1", "a!=", "a in (1,2)", "a notin (1,x)", "a in ()", "a notin ()",
-    "a=1,b=2", "a,!b,example.com/c in (x,10)", "a!=1,b notin (2),!example.com/c", "a>1", "a<10,b", "a>1,a<10,b!=x",
+    "a=1,b=2", "a,!b,example.com/c in (x,10)", "a!=1,b notin (2),!example.com/c", "a>1", "a<10,b",
+    "a>1,a<10,b!=x",
 ])
 def test_sql_filter_equals_matches(engine, text):
     sel = parse_label_selector(text)
@@ -337,7 +401,8 @@ _requirement = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_requirement, max_size=4).map(", ".join))
 def test_sql_filter_property(engine, text):
     sel = parse_label_selector(text)
@@ -406,6 +471,7 @@ def test_field_matches_and_get():
 
 
 POD_FIELDS = ["metadata.name", "metadata.namespace", "spec.nodeName", "status.phase"]
+DEFAULT_FIELD_MSG = '"spec.bogus" is not a known field selector: only "metadata.name", "metadata.namespace"'
 
 
 @pytest.mark.parametrize(
@@ -413,15 +479,14 @@ POD_FIELDS = ["metadata.name", "metadata.namespace", "spec.nodeName", "status.ph
     [
         ("Pod", "v1", "field label not supported: spec.bogus"),
         ("Secret", "v1", "field label not supported: spec.bogus"),
-        ("ConfigMap", "v1", '"spec.bogus" is not a known field selector: only "metadata.name", "metadata.namespace"'),
-        ("Deployment", "apps/v1",
-         '"spec.bogus" is not a known field selector: only "metadata.name", "metadata.namespace"'),
+        ("ConfigMap", "v1", DEFAULT_FIELD_MSG),
+        ("Deployment", "apps/v1", DEFAULT_FIELD_MSG),
         ("Job", "batch/v1", 'field label "spec.bogus" not supported for batchv1.Job'),
         ("Event", "events.k8s.io/v1", "field label not supported: spec.bogus"),
         ("CertificateSigningRequest", "certificates.k8s.io/v1", "field label not supported: spec.bogus"),
         ("ResourceSlice", "resource.k8s.io/v1alpha3",
          "field label not supported for resource.k8s.io/v1alpha3, Kind=ResourceSlice: spec.bogus"),
-        ("Widget", "example.com/v1", "field label not supported: spec.bogus"),  # custom resource (crConverter)
+        ("Widget", "example.com/v1", "field label not supported: spec.bogus"),  # CR: crConverter
         ("HTTPRoute", "gateway.networking.k8s.io/v1", "field label not supported: spec.bogus"),
     ],
 )
@@ -442,8 +507,9 @@ def test_field_validate_accepts_supported_and_reports_first_sorted():
 _fvalue = st.text(alphabet=st.sampled_from(list("ab\\,= é")), max_size=6)
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(POD_FIELDS), st.sampled_from(["=", "==", "!="]), _fvalue), max_size=4))
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.lists(st.tuples(st.sampled_from(POD_FIELDS), st.sampled_from(["=", "==", "!="]), _fvalue),
+                max_size=4))
 def test_field_selector_escape_roundtrip(terms):
     esc = str.maketrans({"\\": "\\\\", ",": "\\,", "=": "\\="})
     text = ",".join(f"{f}{op}{v.translate(esc)}" for f, op, v in terms)
