@@ -70,6 +70,8 @@ def apply_patch(content_type: str, obj: dict[str, Any], patch: Any, schema: Mapp
             raise bad_request("json: cannot unmarshal into Go value of type map[string]interface {}")
         try:
             return strategic_merge(obj, patch, schema or {})
-        except PatchError as exc:
+        except PatchError as exc:  # malformed patch: never a 500, whatever the engine says
+            if getattr(exc, "code", 400) == 422:
+                raise _unprocessable(str(exc)) from None
             raise bad_request(str(exc)) from None
     raise unsupported_media_type(content_type, PATCH_TYPES)

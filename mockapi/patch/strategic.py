@@ -6,8 +6,9 @@ never mutates its inputs. The schema (``PatchSchema``: field name -> ``Field`` w
 
 Deliberate differences from upstream, which hands its raw result to a typed decoder: a value with
 nothing to merge into (new key or item, type change, replacement) is applied to an empty value, so no
-directive or null survives; ``$deleteFromPrimitiveList/x`` with ``x`` absent or not a list does nothing
-(upstream adds the values); ``$setElementOrder/x`` on a field that is not a merge list is dropped.
+directive or null survives (upstream only drops the nulls); ``$deleteFromPrimitiveList/x`` on a list
+that is not a merge list removes the values (upstream replaces the list with them); and
+``$setElementOrder/x`` on a field that is not a merge list is dropped (upstream panics or reorders).
 """
 
 from __future__ import annotations
@@ -181,7 +182,7 @@ def _merge_slice(original: list, patch: list, field: Field) -> tuple[list, list]
         ours, theirs = _partition(_dedupe(original + patch), patch, mk)
         return _normalize(ours, theirs, patch, original, mk, str(kind)), original
     if not mk:
-        raise PatchError("cannot merge lists without merge key for type struct")
+        raise PatchError("cannot merge lists without merge key for struct")
     backing, length, size = list(original), len(original), len(original)
     rest, replace = [], False
     for item in patch:  # mergeSliceWithSpecialElements
@@ -330,7 +331,7 @@ def _find(items: list, mk: str, value: Any) -> int:
     """findMapInSliceBasedOnKeyValue."""
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            raise PatchError(f"value for key {i} is not a map.")
+            raise PatchError(f"value for key {i} is not a map")
         if mk in item and _same(item[mk], value):
             return i
     return -1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import Cause
+from ..patch import schemas as patch_schemas
 from .base import Obj, ResourceType, Strategy
 
 
@@ -35,6 +36,7 @@ EVENTS = ResourceType(
     singular="event",
     short_names=("ev",),
     strategy=EventStrategy(),
+    patch_schema=patch_schemas.EVENT,
     extra_fields={
         "involvedObject.kind": _involved("kind"),
         "involvedObject.namespace": _involved("namespace"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..errors import Cause, forbidden
 from . import validation as v
+from ..patch import schemas as patch_schemas
 from .base import Obj, ResourceType, Strategy
 
 PROTECTED = ("default", "kube-system", "kube-public")
@@ -67,5 +68,6 @@ NAMESPACES = ResourceType(
     namespaced=False,
     short_names=("ns",),
     strategy=NamespaceStrategy(),
+    patch_schema=patch_schemas.NAMESPACE,
     extra_fields={"status.phase": lambda o: (o.get("status") or {}).get("phase", "")},
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 
 from ..errors import Cause
+from ..patch import schemas as patch_schemas
 from .base import Obj, ResourceType, Strategy
 
 ZONES = ("zone-a", "zone-b", "zone-c")
@@ -58,6 +59,7 @@ NODES = ResourceType(
     namespaced=False,
     short_names=("no",),
     strategy=NodeStrategy(),
+    patch_schema=patch_schemas.NODE,
     extra_fields={"spec.unschedulable": lambda o: str(bool((o.get("spec") or {}).get("unschedulable"))).lower()},
 )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import Cause
 from . import validation as v
+from ..patch import schemas as patch_schemas
 from .base import Obj, ResourceType, Strategy
 
 PROTOCOLS = ("SCTP", "TCP", "UDP")
@@ -238,6 +239,7 @@ PODS = ResourceType(
     short_names=("po",),
     categories=("all",),
     strategy=PodStrategy(),
+    patch_schema=patch_schemas.POD,
     extra_fields={
         "spec.nodeName": _spec("nodeName"),
         "spec.restartPolicy": _spec("restartPolicy"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import _json
@@ -74,6 +74,24 @@ def _row(r: Any) -> Row:
     return Row(r.id, r.resource, r.namespace, r.name, r.uid, r.rev, r.body, r.event)
 
 
+# Hot-path statements are built once: constructing Core statements costs more than running them.
+_KEY = (
+    objects.c.resource == bindparam("resource"),
+    objects.c.namespace == bindparam("namespace"),
+    objects.c.name == bindparam("name"),
+    objects.c.until.is_(None),
+)
+_GET = select(*_ROW_COLS).where(*_KEY)
+_SUPERSEDE = update(objects).where(*_KEY, objects.c.rev == bindparam("expected")).values(until=bindparam("rev"))
+_INSERT = insert(objects).returning(objects.c.id)
+_INSERT_LABELS = insert(labels)
+_NEXT_REVISION = (
+    update(meta).where(meta.c.key == "revision").values(value=meta.c.value + 1).returning(meta.c.value)
+)
+_CURRENT = select(meta.c.value).where(meta.c.key == "revision")
+_COMPACTED = select(meta.c.value).where(meta.c.key == "compacted")
+
+
 # -- revision ---------------------------------------------------------------------------------
 
 def init_meta(conn: Connection) -> None:
@@ -84,32 +102,21 @@ def init_meta(conn: Connection) -> None:
 
 
 def current_revision(conn: Connection) -> int:
-    return int(conn.execute(select(meta.c.value).where(meta.c.key == "revision")).scalar_one())
+    return int(conn.execute(_CURRENT).scalar_one())
 
 
 def compacted_revision(conn: Connection) -> int:
-    return int(conn.execute(select(meta.c.value).where(meta.c.key == "compacted")).scalar_one())
+    return int(conn.execute(_COMPACTED).scalar_one())
 
 
 def _next_revision(conn: Connection) -> int:
-    return int(
-        conn.execute(
-            update(meta).where(meta.c.key == "revision").values(value=meta.c.value + 1).returning(meta.c.value)
-        ).scalar_one()
-    )
+    return int(conn.execute(_NEXT_REVISION).scalar_one())
 
 
 # -- reads ------------------------------------------------------------------------------------
 
 def get(conn: Connection, resource: str, namespace: str, name: str) -> Row | None:
-    r = conn.execute(
-        select(*_ROW_COLS).where(
-            objects.c.resource == resource,
-            objects.c.namespace == namespace,
-            objects.c.name == name,
-            objects.c.until.is_(None),
-        )
-    ).first()
+    r = conn.execute(_GET, {"resource": resource, "namespace": namespace, "name": name}).first()
     return _row(r) if r is not None else None
 
 
@@ -236,24 +243,12 @@ def _insert_version(
     node_name = None
     if resource == "pods":
         node_name = (obj.get("spec") or {}).get("nodeName") or None
-    oid = conn.execute(
-        insert(objects)
-        .values(
-            resource=resource,
-            namespace=namespace,
-            name=name,
-            uid=uid,
-            rev=rev,
-            until=rev if event == "D" else None,
-            event=event,
-            node_name=node_name,
-            body=body,
-        )
-        .returning(objects.c.id)
-    ).scalar_one()
+    values = {"resource": resource, "namespace": namespace, "name": name, "uid": uid, "rev": rev,
+              "until": rev if event == "D" else None, "event": event, "node_name": node_name, "body": body}
+    oid = conn.execute(_INSERT, values).scalar_one()
     obj_labels = meta_.get("labels") or {}
     if obj_labels and event != "D":
-        conn.execute(insert(labels), [{"object_id": oid, "key": k, "value": v} for k, v in obj_labels.items()])
+        conn.execute(_INSERT_LABELS, [{"object_id": oid, "key": k, "value": v} for k, v in obj_labels.items()])
     return Row(oid, resource, namespace, name, uid, rev, body, event)
 
 
@@ -270,15 +265,7 @@ def create(conn: Connection, resource: str, namespace: str, name: str, obj: dict
 
 def _supersede(conn: Connection, resource: str, namespace: str, name: str, expected_rev: int, rev: int) -> None:
     result = conn.execute(
-        update(objects)
-        .where(
-            objects.c.resource == resource,
-            objects.c.namespace == namespace,
-            objects.c.name == name,
-            objects.c.until.is_(None),
-            objects.c.rev == expected_rev,
-        )
-        .values(until=rev)
+        _SUPERSEDE, {"resource": resource, "namespace": namespace, "name": name, "expected": expected_rev, "rev": rev}
     )
     if result.rowcount == 0:
         if get(conn, resource, namespace, name) is None:

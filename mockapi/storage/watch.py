@@ -64,6 +64,7 @@ class WatchHub:
         self._thread: threading.Thread | None = None
         self._stopped = False
         self.last = 0  # highest revision dispatched
+        self._count = 0  # open subscriptions; with none, the hub does no work at all
         self.on_error: Callable[[BaseException], None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -83,7 +84,8 @@ class WatchHub:
 
     def notify(self) -> None:
         """Called after a local commit: dispatch without waiting for the next poll."""
-        self._wake.set()
+        if self._count:
+            self._wake.set()
 
     # -- subscribers -------------------------------------------------------------------------
     def subscribe(self, resource: str | None) -> tuple[Subscription, int]:
@@ -91,17 +93,23 @@ class WatchHub:
         dispatched (the watcher reads anything before that from the database itself)."""
         sub = Subscription(self, resource)
         with self._lock:
+            if not self._count:  # nobody was listening: the hub did not follow the history
+                with self.db.read() as conn:
+                    self.last = max(self.last, store.current_revision(conn))
             self._subs[resource].add(sub)
+            self._count += 1
             return sub, self.last
 
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
-            self._subs.get(sub.resource, set()).discard(sub)
+            group = self._subs.get(sub.resource, set())
+            if sub in group:
+                group.discard(sub)
+                self._count -= 1
 
     @property
     def watchers(self) -> int:
-        with self._lock:
-            return sum(len(s) for s in self._subs.values())
+        return self._count
 
     # -- the reader --------------------------------------------------------------------------
     def _run(self) -> None:
@@ -118,7 +126,7 @@ class WatchHub:
 
     def pump(self) -> None:
         """Dispatch every history row after ``last``."""
-        while True:
+        while self._count:
             with self.db.read() as conn:
                 head = store.current_revision(conn)
                 if head <= self.last:
@@ -137,8 +145,8 @@ class WatchHub:
                             sub.push(res_rows)
                     for sub in self._subs.get(None, ()):
                         sub.push(rows)
-                    self.last = rows[-1].rev
+                    self.last = max(self.last, rows[-1].rev)
                 else:
-                    self.last = head
+                    self.last = max(self.last, head)
             if not rows or rows[-1].rev >= head:
                 return
