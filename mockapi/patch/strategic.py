@@ -141,10 +141,10 @@ def _merge_ordered_lists(original: dict, patch: dict, schema: PatchSchema) -> No
             _validate_order(incoming, order, mk)
             merged, view = _merge_slice(current, incoming, field)
         kind = _elem_kind(current, incoming)
-        if kind is not None:
-            ours, theirs = _partition(merged, order, mk)
-            merged = _normalize(ours, theirs, order, view, mk, kind)
-        original[name] = merged
+        if kind is None:
+            raise PatchError("no elements in any of the given slices")
+        ours, theirs = _partition(merged, order, mk)
+        original[name] = _normalize(ours, theirs, order, view, mk, kind)
         patch.pop(name, None)
 
 

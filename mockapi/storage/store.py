@@ -76,13 +76,13 @@ def _row(r: Any) -> Row:
 
 # Hot-path statements are built once: constructing Core statements costs more than running them.
 _KEY = (
-    objects.c.resource == bindparam("resource"),
-    objects.c.namespace == bindparam("namespace"),
-    objects.c.name == bindparam("name"),
+    objects.c.resource == bindparam("b_resource"),
+    objects.c.namespace == bindparam("b_namespace"),
+    objects.c.name == bindparam("b_name"),
     objects.c.until.is_(None),
 )
 _GET = select(*_ROW_COLS).where(*_KEY)
-_SUPERSEDE = update(objects).where(*_KEY, objects.c.rev == bindparam("expected")).values(until=bindparam("rev"))
+_SUPERSEDE = update(objects).where(*_KEY, objects.c.rev == bindparam("b_expected")).values(until=bindparam("b_rev"))
 _INSERT = insert(objects).returning(objects.c.id)
 _INSERT_LABELS = insert(labels)
 _NEXT_REVISION = (
@@ -116,7 +116,7 @@ def _next_revision(conn: Connection) -> int:
 # -- reads ------------------------------------------------------------------------------------
 
 def get(conn: Connection, resource: str, namespace: str, name: str) -> Row | None:
-    r = conn.execute(_GET, {"resource": resource, "namespace": namespace, "name": name}).first()
+    r = conn.execute(_GET, {"b_resource": resource, "b_namespace": namespace, "b_name": name}).first()
     return _row(r) if r is not None else None
 
 
@@ -265,7 +265,8 @@ def create(conn: Connection, resource: str, namespace: str, name: str, obj: dict
 
 def _supersede(conn: Connection, resource: str, namespace: str, name: str, expected_rev: int, rev: int) -> None:
     result = conn.execute(
-        _SUPERSEDE, {"resource": resource, "namespace": namespace, "name": name, "expected": expected_rev, "rev": rev}
+        _SUPERSEDE,
+        {"b_resource": resource, "b_namespace": namespace, "b_name": name, "b_expected": expected_rev, "b_rev": rev},
     )
     if result.rowcount == 0:
         if get(conn, resource, namespace, name) is None:
