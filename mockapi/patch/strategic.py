@@ -4,11 +4,13 @@ Owns the merge algorithm, its directives and Kubernetes' error wording; knows no
 never mutates its inputs. The schema (``PatchSchema``: field name -> ``Field`` with the Go
 ``patchStrategy``/``patchMergeKey`` tags and a sub-schema) is described in ``mockapi.patch.schemas``.
 
-Deliberate differences from upstream, which hands its raw result to a typed decoder: a value with
-nothing to merge into (new key or item, type change, replacement) is applied to an empty value, so no
-directive or null survives (upstream only drops the nulls); ``$deleteFromPrimitiveList/x`` on a list
-that is not a merge list removes the values (upstream replaces the list with them); and
-``$setElementOrder/x`` on a field that is not a merge list is dropped (upstream panics or reorders).
+Deliberate differences from upstream, which hands its raw result to a typed decoder that drops
+unknown keys: a value with nothing to merge into (new key or list item, type change, replacement) is
+taken verbatim minus nulls, as upstream does, but its directives are resolved instead of left behind
+(``$patch: delete`` makes ``{}``, ``$patch: replace`` and directive items of merge lists vanish, other
+directive keys are dropped); ``$deleteFromPrimitiveList/x`` on a list that is not a merge list removes
+the values (upstream replaces the list with them); ``$setElementOrder/x`` on a field that is not a
+merge list is dropped (upstream panics or reorders).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class PatchError(Exception):
         self.code = _CODES.get(message, 500)
 
 
+_LIST_DIRECTIVES = (DELETE_FROM_PRIMITIVE_LIST, SET_ELEMENT_ORDER)
 _UNTAGGED = Field()
 _MISSING = object()
 
@@ -65,7 +68,7 @@ def _merge_map(original: dict, patch: dict, schema: PatchSchema) -> dict:
     if DIRECTIVE in patch:  # handleDirectiveInMergeMap
         directive = patch.pop(DIRECTIVE)
         if _same(directive, REPLACE):
-            return _merge_map({}, patch, schema)
+            return _fresh(patch, _UNTAGGED, schema)
         if _same(directive, DELETE):
             return {}
         patch[DIRECTIVE] = directive
@@ -112,7 +115,7 @@ def _apply_retain_keys(original: dict, patch: dict) -> None:
         raise PatchError(ERR_RETAIN_KEYS)
     allowed = {_hkey(k) for k in keys}
     for key, value in patch.items():
-        directive = key.startswith((DELETE_FROM_PRIMITIVE_LIST, SET_ELEMENT_ORDER))
+        directive = key.startswith(_LIST_DIRECTIVES)
         if value is not None and not directive and _hkey(key) not in allowed:
             raise PatchError(ERR_RETAIN_KEYS)
     for key in [k for k in original if _hkey(k) not in allowed]:
@@ -137,9 +140,13 @@ def _merge_ordered_lists(original: dict, patch: dict, schema: PatchSchema) -> No
         mk = field.merge_key or ""
         if incoming is _MISSING:
             incoming, merged, view = [], current, current
-        else:
+        elif name in original:
             _validate_order(incoming, order, mk)
             merged, view = _merge_slice(current, incoming, field)
+        else:  # upstream orders the raw patch list, so its items need merge keys
+            _validate_order(incoming, order, mk)
+            _partition(incoming, order, mk)
+            merged, view = _fresh(incoming, field), []
         kind = _elem_kind(current, incoming)
         if kind is None:
             raise PatchError("no elements in any of the given slices")
@@ -184,23 +191,11 @@ def _merge_slice(original: list, patch: list, field: Field) -> tuple[list, list]
     if not mk:
         raise PatchError("cannot merge lists without merge key for struct")
     backing, length, size = list(original), len(original), len(original)
-    rest, replace = [], False
-    for item in patch:  # mergeSliceWithSpecialElements
-        directive = item.get(DIRECTIVE, _MISSING)
-        if directive is _MISSING:
-            rest.append(item)
-        elif _same(directive, DELETE):
-            if mk not in item:
-                raise _no_merge_key(item, mk)
-            while (idx := _find(backing[:length], mk, item[mk])) >= 0:  # deleteMatchingEntries
-                backing[idx:length - 1] = backing[idx + 1:length]
-                length -= 1
-        elif _same(directive, REPLACE):
-            replace = True
-        elif _same(directive, MERGE):
-            raise PatchError("merging lists cannot yet be specified in the patch")
-        else:
-            raise PatchError(f"unknown patch type: {_go_s(directive)} in map: {_gofmt(item)}")
+    rest, doomed, replace = _special_elements(patch, mk)
+    for value in doomed:  # deleteMatchingEntries
+        while (idx := _find(backing[:length], mk, value)) >= 0:
+            backing[idx:length - 1] = backing[idx + 1:length]
+            length -= 1
     if replace:  # the patch items become the list, still ordered (stably) by merge key
         merged = [_fresh(item, _UNTAGGED, field.kids) for item in rest]
         return _normalize([], _partition(merged, [], mk)[1], [], merged, mk, kind), backing[:size]
@@ -218,6 +213,28 @@ def _merge_slice(original: list, patch: list, field: Field) -> tuple[list, list]
         length += 1
     ours, theirs = _partition(backing[:length], rest, mk)
     return _normalize(ours, theirs, rest, backing[:kept], mk, kind), backing[:size]
+
+
+def _special_elements(patch: list, mk: str) -> tuple[list, list, bool]:
+    """mergeSliceWithSpecialElements: split off ``$patch`` items (merge key values to delete, replace)."""
+    rest: list = []
+    doomed: list = []
+    replace = False
+    for item in patch:
+        directive = item.get(DIRECTIVE, _MISSING)
+        if directive is _MISSING:
+            rest.append(item)
+        elif _same(directive, DELETE):
+            if mk not in item:
+                raise _no_merge_key(item, mk)
+            doomed.append(item[mk])
+        elif _same(directive, REPLACE):
+            replace = True
+        elif _same(directive, MERGE):
+            raise PatchError("merging lists cannot yet be specified in the patch")
+        else:
+            raise PatchError(f"unknown patch type: {_go_s(directive)} in map: {_gofmt(item)}")
+    return rest, doomed, replace
 
 
 def _partition(items: list, by: list, mk: str) -> tuple[list, list]:
@@ -365,12 +382,16 @@ def _elem_kind(*lists: list) -> str | None:
 
 
 def _fresh(value: Any, field: Field, children: PatchSchema | None = None) -> Any:
-    """A patch value with nothing to merge into, applied to an empty value so no directive survives."""
+    """A patch value with nothing to merge into: verbatim minus nulls, its directives resolved."""
     if isinstance(value, dict):
-        return _merge_map({}, value, children if children is not None else field.kids)
+        if DIRECTIVE in value:  # as mergeMap into an empty map
+            return _merge_map({}, dict(value), children if children is not None else field.kids)
+        kids = children if children is not None else field.kids
+        return {k: _fresh(v, kids.get(k, _UNTAGGED)) for k, v in value.items()
+                if v is not None and k != RETAIN_KEYS and not k.startswith(_LIST_DIRECTIVES)}
     if isinstance(value, list):
-        if field.merges:
-            return _merge_slice([], value, field)[0]
+        if field.merges and field.merge_key and value and _elem_kind(value) == "map":
+            value = _special_elements(value, field.merge_key)[0]
         return [_fresh(v, _UNTAGGED, field.kids) for v in value]
     return value
 

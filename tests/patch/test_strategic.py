@@ -673,6 +673,38 @@ def test_directives_never_leak_into_new_values() -> None:
     assert "$" not in repr(result)
 
 
+def test_new_values_are_taken_verbatim_minus_nulls() -> None:
+    # upstream copies a value with nothing to merge into as is (discardNullValuesFromPatch): no dedupe
+    patch = {"mergingIntList": [2, 2, 1], "simpleMap": {"a": None, "b": 1},
+             "mergingList": [{"name": 1, "value": None}, {"name": 1, "other": "x"}]}
+    expected = {"mergingIntList": [2, 2, 1], "simpleMap": {"b": 1},
+                "mergingList": [{"name": 1}, {"name": 1, "other": "x"}]}
+    assert strategic_merge({}, patch, MERGE_ITEM) == expected
+
+
+def test_replace_directive_keeps_the_patch_verbatim() -> None:
+    # the replacement list is ordered stably by first occurrence of each merge key, as upstream's
+    # normalizeSliceOrder does
+    original = {"simpleMap": {"a": 1}, "mergingList": [{"name": 9}]}
+    patch = {"simpleMap": {"$patch": "replace", "b": 2},
+             "mergingList": [{"$patch": "replace"}, {"name": 2}, {"name": 1}, {"name": 2, "value": 3}]}
+    assert strategic_merge(original, patch, MERGE_ITEM) == {
+        "simpleMap": {"b": 2}, "mergingList": [{"name": 2}, {"name": 2, "value": 3}, {"name": 1}]}
+
+
+def test_set_element_order_over_empty_lists_fails_like_upstream() -> None:
+    with pytest.raises(PatchError, match="^no elements in any of the given slices$"):
+        strategic_merge({}, {"$setElementOrder/mergingList": [], "mergingList": []}, MERGE_ITEM)
+
+
+def test_set_element_order_over_a_new_list_needs_merge_keys_like_upstream() -> None:
+    patch = {"$setElementOrder/mergingList": [{"name": 1}],
+             "mergingList": [{"$patch": "replace"}, {"name": 1}]}
+    message = "map: map[$patch:replace] does not contain declared merge key: name"
+    with pytest.raises(PatchError, match=re.escape(message)):
+        strategic_merge({}, patch, MERGE_ITEM)
+
+
 def test_type_change_replaces_value() -> None:
     result = strategic_merge({"mergingList": [{"name": 1}, {"name": 1}]}, {"mergingList": {}}, MERGE_ITEM)
     assert result == {"mergingList": {}}
