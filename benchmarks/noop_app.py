@@ -19,8 +19,8 @@ from flask import Flask
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from mockapi.config import load_config  # noqa: E402
-from mockapi.server import Server  # noqa: E402
+from mockapi.config import load_config
+from mockapi.server import Server
 
 
 def create_noop_app() -> Flask:

@@ -15,7 +15,8 @@ def create_app(config: Config | Mapping[str, Any] | None = None, *, start: bool 
     if not isinstance(config, Config):
         config = load_config(config)
     runtime = Runtime(config)
-    app = Flask("mockapi", root_path=os.path.dirname(os.path.abspath(__file__)))
+    app = Flask("mockapi", root_path=os.path.dirname(os.path.abspath(__file__)), static_folder=None)
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["mockapi"] = runtime

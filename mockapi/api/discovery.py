@@ -36,9 +36,9 @@ def resource_entries(rt: ResourceType) -> list[dict[str, Any]]:
         main["categories"] = list(rt.categories)
     main["storageVersionHash"] = _storage_hash(rt)
     out = [main]
-    for sub in rt.subresources:
+    for sub, verbs in rt.subresource_verbs.items():
         out.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
-                    "kind": rt.kind, "verbs": ["get", "patch", "update"]})
+                    "kind": rt.kind, "verbs": list(verbs)})
     return out
 
 
@@ -66,8 +66,8 @@ def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
     if rt.subresources:
         entry["subresources"] = [
             {"subresource": sub, "responseKind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
-             "verbs": ["get", "patch", "update"]}
-            for sub in rt.subresources
+             "verbs": list(verbs)}
+            for sub, verbs in rt.subresource_verbs.items()
         ]
     return entry
 

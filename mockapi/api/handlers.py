@@ -24,38 +24,43 @@ class Handlers:
         self.registry = runtime.registry
 
     def dispatch(self, request: Request, target: Target) -> Response:
+        verb = self._verb(request, target)
+        allowed = (target.rt.subresource_verbs.get(target.subresource, ()) if target.subresource
+                   else target.rt.verbs)
+        if verb not in allowed:
+            raise method_not_allowed()
+        return getattr(self, verb if verb != "deletecollection" else "delete_collection")(request, target)
+
+    @staticmethod
+    def _verb(request: Request, target: Target) -> str:
+        """The Kubernetes verb of a request (the apiserver's RequestInfo), or 405."""
         method = request.method
+        if target.legacy_watch:
+            if method != "GET":
+                raise method_not_allowed()
+            return "watch"
         if target.name is None:
             if method == "GET":
-                if target.legacy_watch or flag(request.args, "watch"):
-                    return watch.stream(self.rt, request, target)
-                return self.list(request, target)
-            if target.legacy_watch:
-                raise method_not_allowed()
+                return "watch" if flag(request.args, "watch") else "list"
             if target.rt.namespaced and target.namespace is None:
-                raise method_not_allowed()
-            if method == "POST":
-                return self.create(request, target)
-            if method == "DELETE":
-                return self.delete_collection(request, target)
+                raise method_not_allowed()  # all-namespaces collections are read-only
+            verbs = {"POST": "create", "DELETE": "deletecollection"}
+        else:
+            verbs = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+            if target.subresource:
+                verbs.pop("DELETE")
+        if method not in verbs:
             raise method_not_allowed()
-        if method == "GET":
-            if target.legacy_watch or flag(request.args, "watch"):
-                return watch.stream(self.rt, request, target)
-            return self.get(request, target)
-        if target.legacy_watch:
-            raise method_not_allowed()
-        if method == "PUT":
-            return self.update(request, target)
-        if method == "PATCH":
-            return self.patch(request, target)
-        if method == "DELETE" and not target.subresource:
-            return self.delete(request, target)
-        raise method_not_allowed()
+        return verbs[method]
+
+    def watch(self, request: Request, target: Target) -> Response:
+        return watch.stream(self.rt, request, target)
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, request: Request, target: Target) -> Response:
-        row = self.registry.get(target.rt, target.namespace or "", target.name or "")
+        rv = request.args.get("resourceVersion") or ""
+        row = self.registry.get(target.rt, target.namespace or "", target.name or "",
+                                not_older_than=listing.parse_rv(rv) if rv not in ("", "0") else None)
         return respond(request, row.body)
 
     def list(self, request: Request, target: Target) -> Response:
@@ -77,10 +82,10 @@ class Handlers:
 
     def update(self, request: Request, target: Target) -> Response:
         rt = target.rt
-        obj = self.registry.update(rt, target.namespace or "", target.name or "", self._body(request, rt),
-                                   subresource=target.subresource,
-                                   dry_run=dry_run(request.args, "UpdateOptions"))
-        return respond(request, _json.dumpb(obj))
+        obj, created = self.registry.update(rt, target.namespace or "", target.name or "",
+                                            self._body(request, rt), subresource=target.subresource,
+                                            dry_run=dry_run(request.args, "UpdateOptions"))
+        return respond(request, _json.dumpb(obj), 201 if created else 200)
 
     def patch(self, request: Request, target: Target) -> Response:
         rt = target.rt
@@ -92,7 +97,7 @@ class Handlers:
         if ctype == APPLY_PATCH:
             raise StatusError(415, "server-side apply (application/apply-patch+yaml) is not supported yet; use "
                               "client-side apply or a strategic merge patch", reason="UnsupportedMediaType")
-        patch = decode_body(request)
+        patch = decode_body(request, patch=True)
         schema = rt.patch_schema
 
         def patcher(current: dict[str, Any]) -> dict[str, Any]:
@@ -106,14 +111,23 @@ class Handlers:
 
     def delete(self, request: Request, target: Target) -> Response:
         options = self._delete_options(request)
-        obj, _removed = self.registry.delete(target.rt, target.namespace or "", target.name or "", options,
-                                             dry_run=dry_run(request.args, "DeleteOptions"))
+        is_dry = dry_run(request.args, "DeleteOptions") or bool(options.get("dryRun"))
+        rt = target.rt
+        obj, removed = self.registry.delete(rt, target.namespace or "", target.name or "", options, dry_run=is_dry)
+        if removed and not rt.strategy.returns_deleted_object:
+            details: dict[str, Any] = {"name": obj["metadata"]["name"]}
+            if rt.group:
+                details["group"] = rt.group
+            details["kind"] = rt.plural
+            details["uid"] = obj["metadata"].get("uid", "")
+            return respond(request, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                                     "details": details})
         return respond(request, _json.dumpb(obj))
 
     def delete_collection(self, request: Request, target: Target) -> Response:
         rt = target.rt
         options = self._delete_options(request)
-        is_dry = dry_run(request.args, "DeleteOptions")
+        is_dry = dry_run(request.args, "DeleteOptions") or bool(options.get("dryRun"))
         sel = listing.selection(rt, target.namespace, request.args)
         with self.rt.db.read() as conn:
             result = listing.run_list(conn, rt, sel, request.args)
@@ -124,14 +138,18 @@ class Handlers:
 
     def _delete_options(self, request: Request) -> dict[str, Any]:
         options: dict[str, Any] = {}
-        data = request.get_data(cache=True)
-        if data.strip():
-            try:
-                decoded = _json.loads(data)
-            except _json.JSONDecodeError:
-                decoded = None  # kubectl 1.32+ sends protobuf DeleteOptions: ignore what we cannot read
-            if isinstance(decoded, dict):
-                options = check_delete_options(decoded)
+        if media_type(request) == "application/vnd.kubernetes.protobuf":
+            decoded = None  # kubectl 1.32+ sends protobuf DeleteOptions (drain): defaults, as documented
+        else:
+            decoded = decode_body(request, required=False)
+        if decoded is not None:
+            if not isinstance(decoded, dict):
+                raise bad_request("json: cannot unmarshal into Go value of type v1.DeleteOptions")
+            options = check_delete_options(decoded)
+            bad = [v for v in options.get("dryRun") or [] if v != "All"]
+            if bad:
+                raise StatusError(422, f'DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: '
+                                  f'"{bad[0]}": supported values: "All"', reason="Invalid")
         grace = request.args.get("gracePeriodSeconds")
         if grace is not None:
             try:

@@ -33,7 +33,7 @@ class Selection:
     field: Any
     namespace: str | None
     name: str | None
-    empty_namespace: bool = False  # namespace in URL and in fieldSelector disagree: nothing matches
+    matches_nothing: bool = False  # contradictory equalities (URL vs fieldSelector, or a=1,a=2)
 
     def matches(self, rt: ResourceType, obj: dict[str, Any]) -> bool:
         if not self.label.empty and not self.label.matches(obj.get("metadata", {}).get("labels") or {}):
@@ -57,17 +57,20 @@ def selection(rt: ResourceType, namespace: str | None, args: Any, name: str | No
     label = selectors.parse_label_selector(args.get("labelSelector", "") or "")
     field = selectors.parse_field_selector(args.get("fieldSelector", "") or "")
     field.validate(rt.selectable_fields, rt.kind, rt.api_version)
-    name_eq = field.get("metadata.name")
-    ns_eq = field.get("metadata.namespace") if rt.namespaced else None
+    int_param(args, "timeoutSeconds", minimum=0)  # ListOptions decoding: malformed numbers are 400
+    int_param(args, "limit", minimum=0)
     sel = Selection(label, field, namespace, name)
-    if name_eq is not None:
-        if name is not None and name != name_eq:
-            sel.empty_namespace = True
-        sel.name = name_eq
-    if ns_eq is not None:
-        if namespace is not None and namespace != ns_eq:
-            sel.empty_namespace = True
-        sel.namespace = ns_eq
+    for fname, attr in (("metadata.name", "name"), ("metadata.namespace", "namespace")):
+        if fname == "metadata.namespace" and not rt.namespaced:
+            continue
+        wanted = {v for f, op, v in field.requirements if f == fname and op in ("=", "==")}
+        current = getattr(sel, attr)
+        if current is not None:
+            wanted.add(current)
+        if len(wanted) > 1:  # two different equalities on one field: nothing matches
+            sel.matches_nothing = True
+        elif wanted:
+            setattr(sel, attr, wanted.pop())
     return sel
 
 
@@ -151,7 +154,7 @@ def run_list(conn: Connection, rt: ResourceType, sel: Selection, args: Any) -> L
         if rvm == "Exact":
             at = n
     snapshot = at if at is not None else current
-    if sel.empty_namespace:
+    if sel.matches_nothing:
         return ListResult([], snapshot)
     kwargs = dict(name=sel.name, label_filter=sel.label.sql_filter(objects.c.id), at_revision=at)
     try:

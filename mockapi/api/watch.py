@@ -5,6 +5,8 @@ become ADDED / DELETED), and 410 Expired as an ERROR event for compacted revisio
 from __future__ import annotations
 
 import random
+import select
+import socket
 import time
 from typing import Any, Iterator
 
@@ -20,6 +22,19 @@ from .paths import Target
 from .wire import flag, int_param
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+LIVENESS_CHECK = 1.0  # seconds between checks that an idle watcher is still connected
+
+
+def _peer_closed(sock: socket.socket | None) -> bool:
+    """True once the client has hung up (its socket reads EOF); without this an idle watch would
+    hold its server thread until the next event or its timeout."""
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True
 
 
 def _event(kind: str, body: str) -> bytes:
@@ -47,7 +62,7 @@ class _Filter:
 
     def event(self, row: store.Row) -> bytes | None:
         sel = self.sel
-        if sel.empty_namespace:
+        if sel.matches_nothing:
             return None
         if sel.namespace is not None and row.namespace != sel.namespace:
             return None
@@ -66,8 +81,11 @@ class _Filter:
             return _event("MODIFIED", row.body)
         if now:
             return _event("ADDED", row.body)
-        if before:
-            return _event("DELETED", row.body)
+        if before:  # it left the selector: DELETED with its previous state at the new revision
+            assert row.prev_body is not None
+            prev = _json.loads(row.prev_body)
+            prev["metadata"]["resourceVersion"] = str(row.rev)
+            return _event("DELETED", _json.dumps(prev))
         return None
 
 
@@ -98,8 +116,9 @@ def stream(runtime: Runtime, request: Request, target: Target) -> Response:
     start_rev = None if rv in ("", "0") else listing.parse_rv(rv)
     if initial and start_rev is not None and send_initial is None:
         initial = False
+    sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
     gen = _generate(runtime, rt, sel, start_rev, initial, send_initial is not None and initial, bookmarks,
-                    float(timeout))
+                    float(timeout), sock)
     resp = Response(stream_with_context(gen), status=200, content_type="application/json")
     resp.headers["Cache-Control"] = "no-cache, private"
     resp.headers["X-Accel-Buffering"] = "no"
@@ -107,7 +126,8 @@ def stream(runtime: Runtime, request: Request, target: Target) -> Response:
 
 
 def _generate(runtime: Runtime, rt: ResourceType, sel: listing.Selection, start_rev: int | None,
-              initial: bool, initial_end_bookmark: bool, bookmarks: bool, timeout: float) -> Iterator[bytes]:
+              initial: bool, initial_end_bookmark: bool, bookmarks: bool, timeout: float,
+              sock: socket.socket | None) -> Iterator[bytes]:
     hub, db = runtime.hub, runtime.db
     deadline = time.monotonic() + timeout
     interval = runtime.config.bookmark_interval
@@ -129,7 +149,7 @@ def _generate(runtime: Runtime, rt: ResourceType, sel: listing.Selection, start_
                                                label_filter=sel.label.sql_filter(_objects_id()))
                 sent = current
         for row in initial_rows:
-            if sel.empty_namespace or (not filt.trivial and not sel.matches(rt, row.obj())):
+            if sel.matches_nothing or (not filt.trivial and not sel.matches(rt, row.obj())):
                 continue
             yield _event("ADDED", row.body)
         if initial_end_bookmark and bookmarks:
@@ -156,10 +176,12 @@ def _generate(runtime: Runtime, rt: ResourceType, sel: listing.Selection, start_
             now = time.monotonic()
             if now >= deadline or sub.closed:
                 return
-            wait = deadline - now
+            wait = min(deadline - now, LIVENESS_CHECK)
             if bookmarks:
                 wait = min(wait, max(0.0, last_bookmark + interval - now))
             rows = sub.get(wait)
+            if not rows and _peer_closed(sock):
+                return
             for row in rows:
                 if row.rev <= sent:
                     continue

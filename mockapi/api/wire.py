@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from flask import Request, Response
@@ -16,29 +16,43 @@ YAML = "application/yaml"
 BODY_TYPES = (JSON, YAML, "application/vnd.kubernetes.protobuf")
 
 
+class _YAMLLoader(yaml.SafeLoader):
+    """YAML as Kubernetes reads it (sigs.k8s.io/yaml): timestamps stay strings."""
+
+
+_YAMLLoader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def media_type(request: Request) -> str:
     return (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
 
-def decode_body(request: Request, *, required: bool = True, accepted: Iterable[str] = (JSON, YAML)) -> Any:
-    """The request body as a Python object; 400 for malformed data, 415 for other media types."""
+def decode_body(request: Request, *, required: bool = True, patch: bool = False) -> Any:
+    """The request body as a Python object; 400 for malformed data, 415 for media types the
+    apiserver does not decode (object bodies: JSON or YAML; patch bodies: the patch types)."""
+    ctype = media_type(request)
+    is_json = ctype in ("", JSON) or (patch and ctype.endswith("+json"))
+    is_yaml = ctype == YAML or (patch and ctype.endswith("+yaml"))
     data = request.get_data(cache=True)
+    if not is_json and not is_yaml and (data.strip() or required):
+        raise unsupported_media_type(ctype, ("application/json", "application/yaml"))
     if not data.strip():
         if required:
             raise bad_request("the request body must not be empty")
         return None
-    ctype = media_type(request)
-    if ctype in ("", JSON, "text/plain") or ctype.endswith("+json"):
-        try:
+    try:
+        if is_json:
             return _json.loads(data)
-        except _json.JSONDecodeError as exc:
-            raise bad_request(f"error decoding request body: invalid JSON: {exc}") from None
-    if ctype in (YAML, "application/x-yaml", "text/yaml") or ctype.endswith("+yaml"):
-        try:
-            return yaml.safe_load(data)
-        except yaml.YAMLError as exc:
-            raise bad_request(f"error decoding request body: invalid YAML: {exc}") from None
-    raise unsupported_media_type(ctype, ("application/json", "application/yaml"))
+        return yaml.load(data, Loader=_YAMLLoader)  # noqa: S506 (a SafeLoader subclass)
+    except _json.JSONDecodeError as exc:
+        raise bad_request(f"error decoding request body: invalid JSON: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise bad_request(f"error decoding request body: invalid YAML: {exc}") from None
+    except (RecursionError, ValueError) as exc:
+        raise bad_request(f"error decoding request body: {type(exc).__name__}: nesting too deep") from None
 
 
 def wants_yaml(request: Request) -> bool:
@@ -61,18 +75,13 @@ def status_response(request: Request | None, err: StatusError) -> Response:
 
 # -- query parameters ---------------------------------------------------------------------------
 
-TRUE = ("true", "1", "True", "TRUE", "yes", "y")
-
-
 def flag(args: Any, name: str) -> bool:
+    """A boolean query parameter as the apiserver converts it: absent, "false" or "0" (any case)
+    is false; anything else, even an empty value, is true (runtime.Convert_Slice_string_To_bool)."""
     value = args.get(name)
     if value is None:
         return False
-    if value in TRUE:
-        return True
-    if value in ("false", "0", "False", "FALSE", "no", "n", ""):
-        return False
-    raise bad_request(f'invalid boolean value "{value}" for parameter {name}')
+    return value.lower() not in ("false", "0")
 
 
 def int_param(args: Any, name: str, minimum: int | None = None) -> int | None:

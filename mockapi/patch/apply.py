@@ -31,8 +31,22 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
-def _unprocessable(message: str) -> StatusError:
-    return StatusError(422, message, reason="Invalid", details={})
+def _unprocessable(server_message: str) -> StatusError:
+    """errors.NewGenericServerResponse(422, ...): a fixed message, the detail in the causes."""
+    return StatusError(422, "the server rejected our request due to an error in our request", reason="Invalid",
+                       details={"causes": [{"reason": "UnexpectedServerResponse", "message": server_message}]})
+
+
+def _op_error(op: dict[str, Any], exc: Exception) -> str:
+    """evanphx/json-patch's wording for an operation that does not apply."""
+    kind, path = op["op"], op.get("path", "")
+    if isinstance(exc, jsonpatch.JsonPatchTestFailed):
+        return f"testing value {path} failed: test failed"
+    if kind in ("move", "copy"):
+        return f'{kind} operation does not apply: doc is missing from path: "{op.get("from", "")}": missing value'
+    if kind == "replace":
+        return f"replace operation does not apply: doc is missing key: {path}: missing value"
+    return f'{kind} operation does not apply: doc is missing path: "{path}": missing value'
 
 
 def json_patch(obj: dict[str, Any], ops: Any) -> Any:
@@ -43,17 +57,20 @@ def json_patch(obj: dict[str, Any], ops: Any) -> Any:
             raise bad_request("Unexpected kind: unknown")
         if op["op"] not in ("add", "remove", "replace", "move", "copy", "test"):
             raise bad_request(f"Unexpected kind: {op['op']}")
-        if "path" not in op:
+        if not isinstance(op.get("path"), str):
             raise bad_request(f"{op['op']} operation missing path")
-    try:
-        patch = jsonpatch.JsonPatch(ops)
-        return patch.apply(obj)
-    except jsonpatch.JsonPatchTestFailed as exc:
-        raise _unprocessable(f"the server rejected our request due to an error in our request: {exc}") from None
-    except (jsonpatch.JsonPatchConflict, jsonpointer.JsonPointerException, jsonpatch.InvalidJsonPatch,
-            KeyError, IndexError, TypeError, ValueError) as exc:
-        raise _unprocessable(f"the server rejected our request due to an error in our request: "
-                             f"{exc or type(exc).__name__}") from None
+        if op["op"] in ("add", "replace", "test") and "value" not in op:
+            raise bad_request(f"{op['op']} operation missing value")
+        if op["op"] in ("move", "copy") and not isinstance(op.get("from"), str):
+            raise bad_request(f"{op['op']} operation missing from")
+    doc: Any = obj
+    for op in ops:
+        try:
+            doc = jsonpatch.JsonPatch([op]).apply(doc)
+        except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, KeyError, IndexError, TypeError,
+                ValueError) as exc:
+            raise _unprocessable(_op_error(op, exc)) from None
+    return doc
 
 
 def apply_patch(content_type: str, obj: dict[str, Any], patch: Any, schema: Mapping[str, Any] | None) -> Any:

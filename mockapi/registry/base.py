@@ -23,6 +23,12 @@ class Strategy:
     has_status: bool = True
     #: bump metadata.generation when anything but metadata/status changes
     tracks_generation: bool = False
+    #: PUT of a missing object creates it (Kubernetes' AllowCreateOnUpdate)
+    allow_create_on_update: bool = False
+    #: DELETE answers with the deleted object (ReturnDeletedObject) rather than a Status
+    returns_deleted_object: bool = False
+    #: extra subresources besides status, with their verbs (Namespace: finalize)
+    extra_subresources: dict[str, tuple[str, ...]] = {}
     #: which validator checks metadata.name
     name_validator: Callable[[str], list[str]] = staticmethod(v.dns1123_subdomain)
 
@@ -130,7 +136,15 @@ class ResourceType:
 
     @property
     def subresources(self) -> tuple[str, ...]:
-        return ("status",) if self.strategy.has_status else ()
+        return tuple(self.subresource_verbs)
+
+    @property
+    def subresource_verbs(self) -> dict[str, tuple[str, ...]]:
+        subs: dict[str, tuple[str, ...]] = {}
+        if self.strategy.has_status:
+            subs["status"] = ("get", "patch", "update")
+        subs.update(self.strategy.extra_subresources)
+        return subs
 
     @property
     def selectable_fields(self) -> Mapping[str, Callable[[Obj], str]]:

@@ -13,6 +13,7 @@ def _involved(field: str):  # type: ignore[no-untyped-def]
 
 class EventStrategy(Strategy):
     has_status = False
+    allow_create_on_update = True
 
     def default(self, obj: Obj) -> None:
         obj.setdefault("involvedObject", {})
@@ -21,12 +22,12 @@ class EventStrategy(Strategy):
         causes = []
         meta = obj.get("metadata", {})
         inv = obj.get("involvedObject") or {}
-        inv_ns = inv.get("namespace")
-        if inv_ns and meta.get("namespace") and inv_ns != meta.get("namespace") and meta.get("namespace") != "default":
+        inv_ns = inv.get("namespace") or ""
+        ns = meta.get("namespace") or ""
+        # legacyValidateEvent: an event about a cluster-scoped object lives in "default" (or nowhere);
+        # otherwise it lives in its object's namespace
+        if (not inv_ns and ns not in ("", "default")) or (inv_ns and inv_ns != ns):
             causes.append(Cause.invalid("involvedObject.namespace", inv_ns, "does not match event.namespace"))
-        etype = obj.get("type")
-        if etype and etype not in ("Normal", "Warning"):
-            causes.append(Cause.not_supported("type", etype, ["Normal", "Warning"]))
         return causes
 
 
@@ -47,7 +48,7 @@ EVENTS = ResourceType(
         "involvedObject.fieldPath": _involved("fieldPath"),
         "reason": lambda o: str(o.get("reason") or ""),
         "reportingComponent": lambda o: str(o.get("reportingComponent") or ""),
-        "source": lambda o: str((o.get("source") or {}).get("component") or ""),
+        "source": lambda o: str((o.get("source") or {}).get("component") or o.get("reportingComponent") or ""),
         "type": lambda o: str(o.get("type") or ""),
     },
 )

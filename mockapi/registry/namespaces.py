@@ -3,6 +3,8 @@ controller (controllers/namespace.py) empties it and then lets it go."""
 
 from __future__ import annotations
 
+import copy
+
 from ..errors import Cause, forbidden
 from . import validation as v
 from ..patch import schemas as patch_schemas
@@ -14,6 +16,25 @@ NAME_LABEL = "kubernetes.io/metadata.name"
 
 class NamespaceStrategy(Strategy):
     name_validator = staticmethod(v.dns1123_label)
+    returns_deleted_object = True
+    extra_subresources = {"finalize": ("update",)}
+
+    def prepare_for_finalize_update(self, new: Obj, old: Obj) -> None:
+        """PUT /finalize changes spec.finalizers and nothing else."""
+        finalizers = (new.get("spec") or {}).get("finalizers") or []
+        for key in list(new):
+            if key not in ("kind", "apiVersion"):
+                del new[key]
+        new.update({k: copy.deepcopy(val) for k, val in old.items() if k not in ("kind", "apiVersion")})
+        new.setdefault("spec", {})["finalizers"] = list(finalizers)
+
+    def validate_finalize_update(self, new: Obj, old: Obj) -> list[Cause]:
+        causes = []
+        for i, fin in enumerate(new["spec"]["finalizers"]):
+            if not isinstance(fin, str) or v.qualified_name(fin):
+                causes.append(Cause.invalid(f"spec.finalizers[{i}]", fin, "name is neither a standard finalizer "
+                                            "name nor is it fully qualified"))
+        return causes
 
     def default(self, obj: Obj) -> None:
         meta = obj.setdefault("metadata", {})
@@ -67,6 +88,7 @@ NAMESPACES = ResourceType(
     singular="namespace",
     namespaced=False,
     short_names=("ns",),
+    verbs=("create", "delete", "get", "list", "patch", "update", "watch"),
     strategy=NamespaceStrategy(),
     patch_schema=patch_schemas.NAMESPACE,
     extra_fields={"status.phase": lambda o: (o.get("status") or {}).get("phase", "")},

@@ -99,7 +99,7 @@ def validate(rt: ResourceType, obj: Obj) -> list[Cause]:
             causes.append(Cause.required("metadata.name", "name or generateName is required"))
     else:
         causes += v.causes("metadata.name", name, rt.strategy.name_validator(name))
-    if meta.get("generateName") and not name:
+    if meta.get("generateName"):
         prefix = meta["generateName"]
         # upstream validates the prefix with a trailing "-" stripped, like the name validator
         causes += v.causes("metadata.generateName", prefix, rt.strategy.name_validator(prefix.rstrip("-") or "a"))
@@ -133,9 +133,10 @@ def validate_update(rt: ResourceType, new: Obj, old: Obj) -> list[Cause]:
     if old_meta.get("deletionTimestamp"):
         added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
         if added:
+            shown = ", ".join(f'"{f}"' for f in sorted(added))
             causes.append(Cause.forbidden("metadata.finalizers",
                                           "no new finalizers can be added if the object is being deleted, "
-                                          f"found new finalizers {sorted(added)!r}".replace("'", '"')))
+                                          f"found new finalizers []string{{{shown}}}"))
     return causes
 
 

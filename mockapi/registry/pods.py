@@ -14,7 +14,7 @@ from .base import Obj, ResourceType, Strategy
 PROTOCOLS = ("SCTP", "TCP", "UDP")
 RESTART_POLICIES = ("Always", "Never", "OnFailure")
 DNS_POLICIES = ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")
-CONTAINER_LISTS = ("initContainers", "containers")
+CONTAINER_LISTS = ("containers", "initContainers")
 _UPDATE_FORBIDDEN = (
     "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,"
     "`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),"
@@ -48,7 +48,13 @@ def _default_container(c: Any) -> None:
         c["imagePullPolicy"] = "Always" if tagless or image.endswith(":latest") else "IfNotPresent"
     c.setdefault("terminationMessagePath", "/dev/termination-log")
     c.setdefault("terminationMessagePolicy", "File")
-    c.setdefault("resources", {})
+    resources = c.setdefault("resources", {})
+    if isinstance(resources, dict) and isinstance(resources.get("limits"), dict):
+        requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+        for res, qty in resources["limits"].items():
+            requests.setdefault(res, qty)  # SetDefaults_Pod: requests default to limits
+        if requests:
+            resources["requests"] = requests
     for port in c.get("ports") or []:
         if isinstance(port, dict):
             port.setdefault("protocol", "TCP")
@@ -81,6 +87,7 @@ def qos_class(spec: Obj) -> str:
 
 class PodStrategy(Strategy):
     tracks_generation = True
+    returns_deleted_object = True
 
     def default(self, obj: Obj) -> None:
         spec = obj.get("spec")
@@ -111,14 +118,13 @@ class PodStrategy(Strategy):
         if not spec.get("containers"):
             causes.append(Cause.required("spec.containers"))
         names: set[str] = set()
-        port_names: set[str] = set()
         for key in CONTAINER_LISTS:
             containers = spec.get(key) or []
             if not isinstance(containers, list):
                 causes.append(Cause.type_invalid(f"spec.{key}", containers, "must be a list"))
                 continue
             for i, c in enumerate(containers):
-                causes += self._validate_container(f"spec.{key}[{i}]", c, names, port_names)
+                causes += self._validate_container(f"spec.{key}[{i}]", c, names)
         rp = spec.get("restartPolicy")
         if rp not in RESTART_POLICIES:
             causes.append(Cause.not_supported("spec.restartPolicy", rp, RESTART_POLICIES))
@@ -134,7 +140,7 @@ class PodStrategy(Strategy):
                                         "must be between 1 and 2147483647, inclusive"))
         return causes
 
-    def _validate_container(self, path: str, c: Any, names: set[str], port_names: set[str]) -> list[Cause]:
+    def _validate_container(self, path: str, c: Any, names: set[str]) -> list[Cause]:
         if not isinstance(c, dict):
             return [Cause.type_invalid(path, c, "must be an object")]
         causes: list[Cause] = []
@@ -152,6 +158,7 @@ class PodStrategy(Strategy):
         policy = c.get("imagePullPolicy")
         if policy not in ("Always", "IfNotPresent", "Never"):
             causes.append(Cause.not_supported(f"{path}.imagePullPolicy", policy, ("Always", "IfNotPresent", "Never")))
+        port_names: set[str] = set()  # unique within one container
         for j, port in enumerate(c.get("ports") or []):
             causes += self._validate_port(f"{path}.ports[{j}]", port, port_names)
         return causes

@@ -7,9 +7,10 @@ exceptions into StatusErrors exactly once. No Flask here.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import Connection
 
@@ -23,6 +24,7 @@ from ..errors import (
     invalid,
     not_found,
     stale_resource_version,
+    too_large_resource_version,
 )
 from ..storage import store
 from ..storage.engine import Database
@@ -37,6 +39,17 @@ class Change:
     rt: ResourceType
     old: Obj | None  # None on create
     new: Obj | None  # None on delete (final state is in ``old``)
+
+
+@contextlib.contextmanager
+def decoding(rt: ResourceType) -> Iterator[None]:
+    """Values of the wrong JSON type deep inside an object (a string where Kubernetes has a struct)
+    are decoding errors: 400, in the Go decoder's words, never a 500."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        raise bad_request(f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: json: cannot '
+                          f"unmarshal a value of the wrong type ({exc})") from None
 
 
 class _DryRun(Exception):
@@ -55,6 +68,7 @@ class Txn:
     conn: Connection
     registry: "Registry"
     changes: list[Change] = field(default_factory=list)
+    dry_run: bool = False  # the transaction will be rolled back: answers carry no new resourceVersion
 
     # -- primitive writes (no validation beyond the store's) --------------------------------
     def insert(self, rt: ResourceType, obj: Obj) -> Obj:
@@ -65,6 +79,9 @@ class Txn:
         except store.Exists:
             raise already_exists(rt.plural, meta["name"], rt.group) from None
         self.changes.append(Change(rt, None, obj))
+        if self.dry_run:
+            obj = copy.deepcopy(obj)
+            obj["metadata"].pop("resourceVersion", None)
         return obj
 
     def replace(self, rt: ResourceType, new: Obj, old: Obj) -> Obj:
@@ -74,16 +91,20 @@ class Txn:
         meta = new["metadata"]
         ns, name = meta.get("namespace", ""), meta["name"]
         expected = int(old["metadata"]["resourceVersion"])
+        if meta.get("deletionTimestamp") and not rt.strategy.blocks_deletion(new):
+            # the last finalizer went: the object is deleted instead of updated, one DELETED event
+            # carrying the new state (the apiserver's errEmptiedFinalizers path)
+            return self.remove(rt, new, expected)
         try:
-            row = store.update_(self.conn, rt.key, ns, name, expected, new)
+            store.update_(self.conn, rt.key, ns, name, expected, new)
         except store.Stale:
             raise stale_resource_version(rt.plural, name, rt.group) from None
         except store.Missing:
             raise not_found(rt.plural, name, rt.group) from None
         self.changes.append(Change(rt, old, new))
-        if meta.get("deletionTimestamp") and not rt.strategy.blocks_deletion(new):
-            # the last finalizer went: the object goes too (ShouldDeleteDuringUpdate)
-            return self.remove(rt, copy.deepcopy(new), row.rev)
+        if self.dry_run:
+            new = copy.deepcopy(new)
+            new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         return new
 
     def remove(self, rt: ResourceType, obj: Obj, expected_rev: int) -> Obj:
@@ -138,7 +159,7 @@ class Registry:
         dry-run). Returns fn's result."""
         try:
             with self.db.write() as conn:
-                txn = Txn(conn, self)
+                txn = Txn(conn, self, dry_run=dry_run)
                 result = fn(txn)
                 if self.controllers_enabled and not dry_run:
                     self.run_controllers(txn)
@@ -164,27 +185,34 @@ class Registry:
                 controller(txn, batch)
 
     # -- reads --------------------------------------------------------------------------------
-    def get(self, rt: ResourceType, namespace: str, name: str) -> store.Row:
-        with self.db.read() as conn:
+    def get(self, rt: ResourceType, namespace: str, name: str, not_older_than: int | None = None) -> store.Row:
+        with (self.db.read() if not_older_than is not None else self.db.read_one()) as conn:
             row = store.get(conn, rt.key, namespace if rt.namespaced else "", name)
+            if not_older_than is not None:
+                current = store.current_revision(conn)
+                if not_older_than > current:
+                    raise too_large_resource_version(not_older_than, current)
         if row is None:
             raise not_found(rt.plural, name, rt.group)
         return row
 
-    def namespace_state(self, txn: Txn, namespace: str, rt: ResourceType, name: str) -> None:
-        from . import RESOURCES_BY_KIND  # late: the kinds import this module
-
-        ns_rt = RESOURCES_BY_KIND["Namespace"]
-        ns = txn.get(ns_rt, "", namespace)
-        if ns is None:
+    def namespace_state(self, conn: Connection, namespace: str, rt: ResourceType, name: str) -> None:
+        """404 for a missing namespace, 403 for a Terminating one (NamespaceLifecycle admission)."""
+        row = store.get(conn, "namespaces", "", namespace)
+        if row is None:
             raise not_found("namespaces", namespace)
+        ns = row.obj()
         if ns["metadata"].get("deletionTimestamp"):
-            raise forbidden(rt.plural, name,
-                            f"unable to create new content in namespace {namespace} because it is being terminated",
-                            rt.group)
+            err = forbidden(rt.plural, name, f"unable to create new content in namespace {namespace} because it "
+                            "is being terminated", rt.group)
+            assert err.details is not None
+            err.details["causes"] = [{"reason": "NamespaceTerminating", "field": "metadata.namespace",
+                                      "message": f"namespace {namespace} is being terminated"}]
+            raise err
 
     # -- writes -------------------------------------------------------------------------------
-    def create(self, rt: ResourceType, namespace: str, body: Obj, *, dry_run: bool = False) -> Obj:
+    def prepare_create(self, rt: ResourceType, namespace: str, body: Obj) -> tuple[Obj, bool]:
+        """Metadata, defaults and validation of a new object (no storage yet)."""
         obj = copy.deepcopy(body)
         meta = obj.setdefault("metadata", {})
         if rt.namespaced:
@@ -193,31 +221,39 @@ class Registry:
                 raise bad_request("the namespace of the provided object does not match the namespace sent on "
                                   "the request")
         generated = not meta.get("name") and bool(meta.get("generateName"))
-        objectmeta.fill_for_create(rt, obj, namespace)
-        rt.strategy.default(obj)
-        rt.strategy.prepare_for_create(obj)
-        causes = objectmeta.validate(rt, obj) + rt.strategy.validate(obj)
+        with decoding(rt):
+            objectmeta.fill_for_create(rt, obj, namespace)
+            rt.strategy.default(obj)
+            rt.strategy.prepare_for_create(obj)
+            causes = objectmeta.validate(rt, obj) + rt.strategy.validate(obj)
         if causes:
             raise invalid(rt.kind, meta.get("name") or meta.get("generateName", ""), causes, rt.group)
+        return obj, generated
 
-        def do(txn: Txn) -> Obj:
-            if rt.namespaced:
-                self.namespace_state(txn, namespace, rt, obj["metadata"]["name"])
-            for attempt in range(8):
-                try:
-                    rt.strategy.before_store(txn, obj, None)
-                    return txn.insert(rt, obj)
-                except StatusError as err:
-                    if err.reason != "AlreadyExists" or not generated or attempt == 7:
-                        raise
-                    obj["metadata"]["name"] = objectmeta.generate_name(obj["metadata"]["generateName"])
-            raise AssertionError("unreachable")
+    def insert_new(self, txn: Txn, rt: ResourceType, namespace: str, obj: Obj, generated: bool) -> Obj:
+        if rt.namespaced:
+            self.namespace_state(txn.conn, namespace, rt, obj["metadata"]["name"])
+        for attempt in range(8):
+            try:
+                rt.strategy.before_store(txn, obj, None)
+                return txn.insert(rt, obj)
+            except StatusError as err:
+                if err.reason != "AlreadyExists" or not generated or attempt == 7:
+                    raise
+                obj["metadata"]["name"] = objectmeta.generate_name(obj["metadata"]["generateName"])
+        raise AssertionError("unreachable")
 
-        return self.write(do, dry_run=dry_run)
+    def create(self, rt: ResourceType, namespace: str, body: Obj, *, dry_run: bool = False) -> Obj:
+        if rt.namespaced:  # NamespaceLifecycle admission runs before validation
+            with self.db.read() as conn:
+                self.namespace_state(conn, namespace, rt, (body.get("metadata") or {}).get("name") or "")
+        obj, generated = self.prepare_create(rt, namespace, body)
+        return self.write(lambda txn: self.insert_new(txn, rt, namespace, obj, generated), dry_run=dry_run)
 
     def update(self, rt: ResourceType, namespace: str, name: str, body: Obj, *, subresource: str = "",
-               dry_run: bool = False) -> Obj:
-        """PUT: replace the object (or its status) under optimistic concurrency."""
+               dry_run: bool = False) -> tuple[Obj, bool]:
+        """PUT: replace the object (or its status) under optimistic concurrency; returns (object,
+        created?) since kinds that allow create-on-update create a missing object."""
         meta = body.get("metadata") or {}
         if meta.get("name") and meta["name"] != name:
             raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
@@ -225,9 +261,14 @@ class Registry:
             raise bad_request("the namespace of the provided object does not match the namespace sent on the "
                               "request")
 
-        def do(txn: Txn) -> Obj:
+        def do(txn: Txn) -> tuple[Obj, bool]:
             old = txn.get(rt, namespace, name)
             if old is None:
+                if rt.strategy.allow_create_on_update and not subresource:
+                    fresh = copy.deepcopy(body)
+                    fresh.setdefault("metadata", {})["name"] = name
+                    obj, _ = self.prepare_create(rt, namespace, fresh)
+                    return self.insert_new(txn, rt, namespace, obj, False), True
                 raise not_found(rt.plural, name, rt.group)
             new = copy.deepcopy(body)
             new.setdefault("metadata", {})
@@ -235,7 +276,7 @@ class Registry:
             rv = new["metadata"].get("resourceVersion")
             if rv and rv != old["metadata"]["resourceVersion"]:
                 raise stale_resource_version(rt.plural, name, rt.group)
-            return self._apply_update(txn, rt, new, old, subresource)
+            return self._apply_update(txn, rt, new, old, subresource), False
 
         return self.write(do, dry_run=dry_run)
 
@@ -267,17 +308,25 @@ class Registry:
 
     def _apply_update(self, txn: Txn, rt: ResourceType, new: Obj, old: Obj, subresource: str) -> Obj:
         new.setdefault("metadata", {})
+        uid = new["metadata"].get("uid")
+        if uid and uid != old["metadata"]["uid"]:
+            raise conflict(rt.plural, old["metadata"]["name"], f"Precondition failed: UID in precondition: {uid}, "
+                           f"UID in object meta: {old['metadata']['uid']}", rt.group)
         if rt.namespaced:
             new["metadata"]["namespace"] = new["metadata"].get("namespace") or old["metadata"]["namespace"]
-        objectmeta.carry_for_update(rt, new, old)
-        if subresource == "status":
-            rt.strategy.prepare_for_status_update(new, old)
-            rt.strategy.default(new)
-            causes = objectmeta.validate_update(rt, new, old) + rt.strategy.validate_status_update(new, old)
-        else:
-            rt.strategy.prepare_for_update(new, old)
-            rt.strategy.default(new)
-            causes = objectmeta.validate_update(rt, new, old) + rt.strategy.validate_update(new, old)
+        with decoding(rt):
+            objectmeta.carry_for_update(rt, new, old)
+            if subresource == "status":
+                rt.strategy.prepare_for_status_update(new, old)
+                rt.strategy.default(new)
+                causes = objectmeta.validate_update(rt, new, old) + rt.strategy.validate_status_update(new, old)
+            elif subresource == "finalize":
+                rt.strategy.prepare_for_finalize_update(new, old)  # type: ignore[attr-defined]
+                causes = rt.strategy.validate_finalize_update(new, old)  # type: ignore[attr-defined]
+            else:
+                rt.strategy.prepare_for_update(new, old)
+                rt.strategy.default(new)
+                causes = objectmeta.validate_update(rt, new, old) + rt.strategy.validate_update(new, old)
         if causes:
             raise invalid(rt.kind, new["metadata"]["name"], causes, rt.group)
         objectmeta.bump_generation(rt, new, old)

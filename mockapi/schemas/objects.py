@@ -10,6 +10,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from ..errors import StatusError, bad_request
 from ..registry.base import ResourceType
+from .core import KIND_SCHEMAS
 
 _STR = dict(allow_none=True)
 
@@ -129,7 +130,51 @@ def check_object(obj: Any, rt: ResourceType, *, patched: bool = False) -> dict[s
         if value is not None and not isinstance(value, dict):
             raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(value)} into Go struct field "
                                      f"{rt.kind}.{part} of type v1.{rt.kind}{part.capitalize()}")
+    schema = KIND_SCHEMAS.get(rt.kind)
+    if schema is not None:
+        try:
+            schema.load(obj)
+        except ValidationError as exc:
+            path, value, expected = _leaf(exc.messages, obj, schema)
+            raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(value)} into Go struct field "
+                                     f"{rt.kind}.{'.'.join(path)} of type {expected}") from None
     return obj
+
+
+def _leaf(messages: Any, value: Any, schema: Any) -> tuple[list[str], Any, str]:
+    """The first wrong value in a marshmallow error tree: its Go-style path, value and type."""
+    path: list[str] = []
+    field_obj: Any = None
+    while isinstance(messages, dict):
+        key = next(iter(messages))
+        messages = messages[key]
+        if isinstance(key, int):
+            value = value[key] if isinstance(value, list) and key < len(value) else value
+            if field_obj is not None and isinstance(field_obj, fields.List):
+                field_obj = field_obj.inner
+            continue
+        path.append(str(key))
+        value = value.get(key) if isinstance(value, dict) else None
+        if field_obj is not None and isinstance(field_obj, fields.Nested):
+            schema = field_obj.schema
+        field_obj = schema.fields.get(key) if schema is not None and hasattr(schema, "fields") else None
+    return path, value, _go_type(field_obj)
+
+
+def _go_type(field_obj: Any) -> str:
+    if isinstance(field_obj, fields.String):
+        return "string"
+    if isinstance(field_obj, fields.Integer):
+        return "int32"
+    if isinstance(field_obj, fields.Boolean):
+        return "bool"
+    if isinstance(field_obj, fields.List):
+        return "[]" + _go_type(field_obj.inner)
+    if isinstance(field_obj, fields.Nested):
+        return "v1." + type(field_obj.schema).__name__
+    if isinstance(field_obj, fields.Dict):
+        return "map[string]string"
+    return "struct"
 
 
 def check_delete_options(options: dict[str, Any]) -> dict[str, Any]:

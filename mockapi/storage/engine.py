@@ -53,7 +53,10 @@ class Database:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            if conn.get_execution_options().get("mockapi_write"):
+            options = conn.get_execution_options()
+            if options.get("mockapi_autocommit"):
+                return
+            if options.get("mockapi_write"):
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             else:
                 conn.exec_driver_sql("BEGIN")
@@ -70,6 +73,19 @@ class Database:
             with self.engine.connect() as conn:
                 with conn.begin():
                     yield conn
+        finally:
+            if lock is not None:
+                lock.release()
+
+    @contextlib.contextmanager
+    def read_one(self) -> Iterator[Connection]:
+        """For a single statement, which SQLite runs atomically anyway: no BEGIN/COMMIT round."""
+        lock = self._read_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            with self.engine.connect() as conn:
+                yield conn.execution_options(mockapi_autocommit=True)
         finally:
             if lock is not None:
                 lock.release()

@@ -71,7 +71,7 @@ _ROW_COLS = (
 
 
 def _row(r: Any) -> Row:
-    return Row(r.id, r.resource, r.namespace, r.name, r.uid, r.rev, r.body, r.event)
+    return Row(*r[:8])  # positional: _ROW_COLS order
 
 
 # Hot-path statements are built once: constructing Core statements costs more than running them.

@@ -1,0 +1,165 @@
+"""Wire types of the core/v1 kinds we serve, as marshmallow schemas: enough of each Go struct that a
+value of the wrong JSON type is refused (400) the way kube-apiserver's decoder refuses it. Unknown
+fields pass through; semantic checks belong to the registry's strategies."""
+
+from __future__ import annotations
+
+from marshmallow import INCLUDE, Schema, fields
+
+N = {"allow_none": True}  # Go decodes null into the zero value
+
+
+def _s() -> fields.String:
+    return fields.String(**N)
+
+
+def _i() -> fields.Integer:
+    return fields.Integer(strict=True, **N)
+
+
+def _b() -> fields.Boolean:
+    return fields.Boolean(truthy={True}, falsy={False}, **N)
+
+
+def _strs() -> fields.List:
+    return fields.List(fields.String(), **N)
+
+
+def _map() -> fields.Dict:
+    return fields.Dict(**N)
+
+
+def _str_map() -> fields.Dict:
+    return fields.Dict(keys=fields.String(), values=fields.String(), **N)
+
+
+def _list(schema: type[Schema]) -> fields.List:
+    return fields.List(fields.Nested(schema), **N)
+
+
+class _Open(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+
+class ObjectReference(_Open):
+    kind, namespace, name, uid, apiVersion, resourceVersion, fieldPath = (_s() for _ in range(7))
+
+
+class ContainerPort(_Open):
+    name, protocol, hostIP = _s(), _s(), _s()
+    containerPort, hostPort = _i(), _i()
+
+
+class EnvVar(_Open):
+    name, value = _s(), _s()
+    valueFrom = _map()
+
+
+class Container(_Open):
+    name, image, workingDir, imagePullPolicy = _s(), _s(), _s(), _s()
+    terminationMessagePath, terminationMessagePolicy = _s(), _s()
+    command, args = _strs(), _strs()
+    ports = _list(ContainerPort)
+    env = _list(EnvVar)
+    envFrom, volumeMounts, volumeDevices = fields.List(_map(), **N), fields.List(_map(), **N), fields.List(_map(), **N)
+    resources, securityContext, lifecycle = _map(), _map(), _map()
+    livenessProbe, readinessProbe, startupProbe = _map(), _map(), _map()
+    stdin, stdinOnce, tty = _b(), _b(), _b()
+
+
+class Toleration(_Open):
+    key, operator, value, effect = _s(), _s(), _s(), _s()
+    tolerationSeconds = _i()
+
+
+class PodSpec(_Open):
+    containers, initContainers = _list(Container), _list(Container)
+    ephemeralContainers, volumes, imagePullSecrets, hostAliases = (fields.List(_map(), **N) for _ in range(4))
+    tolerations = _list(Toleration)
+    nodeName, restartPolicy, dnsPolicy, serviceAccountName, serviceAccount = (_s() for _ in range(5))
+    schedulerName, hostname, subdomain, priorityClassName, preemptionPolicy = (_s() for _ in range(5))
+    runtimeClassName = _s()
+    nodeSelector = _str_map()
+    terminationGracePeriodSeconds, activeDeadlineSeconds, priority = _i(), _i(), _i()
+    hostNetwork, hostPID, hostIPC, enableServiceLinks, automountServiceAccountToken = (_b() for _ in range(5))
+    shareProcessNamespace, setHostnameAsFQDN, hostUsers = _b(), _b(), _b()
+    affinity, securityContext, dnsConfig, overhead = _map(), _map(), _map(), _map()
+    topologySpreadConstraints, readinessGates, schedulingGates, resourceClaims = (
+        fields.List(_map(), **N) for _ in range(4))
+
+
+class Condition(_Open):
+    type, status, reason, message = _s(), _s(), _s(), _s()
+
+
+class PodStatus(_Open):
+    phase, podIP, hostIP, qosClass, reason, message, nominatedNodeName = (_s() for _ in range(7))
+    conditions = _list(Condition)
+    podIPs, hostIPs = fields.List(_map(), **N), fields.List(_map(), **N)
+    containerStatuses, initContainerStatuses, ephemeralContainerStatuses = (
+        fields.List(_map(), **N) for _ in range(3))
+
+
+class Pod(_Open):
+    spec = fields.Nested(PodSpec, **N)
+    status = fields.Nested(PodStatus, **N)
+
+
+class Taint(_Open):
+    key, value, effect = _s(), _s(), _s()
+
+
+class NodeAddress(_Open):
+    type, address = _s(), _s()
+
+
+class NodeSpec(_Open):
+    podCIDR, providerID = _s(), _s()
+    podCIDRs = _strs()
+    taints = _list(Taint)
+    unschedulable = _b()
+
+
+class NodeStatus(_Open):
+    conditions = _list(Condition)
+    addresses = _list(NodeAddress)
+    capacity, allocatable, nodeInfo, daemonEndpoints = _map(), _map(), _map(), _map()
+    images, volumesInUse, volumesAttached = (fields.List(fields.Raw(), **N) for _ in range(3))
+
+
+class Node(_Open):
+    spec = fields.Nested(NodeSpec, **N)
+    status = fields.Nested(NodeStatus, **N)
+
+
+class NamespaceSpec(_Open):
+    finalizers = _strs()
+
+
+class NamespaceStatus(_Open):
+    phase = _s()
+    conditions = _list(Condition)
+
+
+class Namespace(_Open):
+    spec = fields.Nested(NamespaceSpec, **N)
+    status = fields.Nested(NamespaceStatus, **N)
+
+
+class EventSource(_Open):
+    component, host = _s(), _s()
+
+
+class Event(_Open):
+    involvedObject = fields.Nested(ObjectReference, **N)
+    related = fields.Nested(ObjectReference, **N)
+    reason, message, type, action, reportingComponent, reportingInstance = (_s() for _ in range(6))
+    count = _i()
+    source = fields.Nested(EventSource, **N)
+    series = _map()
+
+
+KIND_SCHEMAS: dict[str, Schema] = {
+    "Pod": Pod(), "Node": Node(), "Namespace": Namespace(), "Event": Event(),
+}
