@@ -42,12 +42,13 @@ class StatusError(Exception):
         self.message = message
         self.reason = reason if reason is not None else _REASONS.get(code, "")
         self.details = details
+        self.metadata: dict[str, Any] = {}  # ListMeta on a Status (an expired list's continue token)
 
     def to_status(self) -> dict[str, Any]:
         status: dict[str, Any] = {
             "kind": "Status",
             "apiVersion": "v1",
-            "metadata": {},
+            "metadata": dict(self.metadata),
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,

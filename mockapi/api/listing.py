@@ -113,6 +113,14 @@ def _list_options_invalid(field: str, message: str) -> StatusError:
     )
 
 
+def _expired_continue(current: int, after: tuple[str, str]) -> StatusError:
+    """410 for a compacted continue token, carrying a token that resumes after the same key at the
+    current revision (an inconsistent but complete continuation), as the apiserver does."""
+    err = gone(EXPIRED_CONTINUE)
+    err.metadata = {"continue": encode_continue(current, after)}
+    return err
+
+
 @dataclass
 class ListResult:
     rows: list[store.Row]
@@ -146,7 +154,7 @@ def run_list(conn: Connection, rt: ResourceType, sel: Selection, args: Any) -> L
             raise bad_request("specifying resource version is not allowed when using continue")
         at, after = decode_continue(token)
         if at < store.compacted_revision(conn):
-            raise gone(EXPIRED_CONTINUE)
+            raise _expired_continue(current, after)
     elif rv and rv != "0":
         n = parse_rv(rv)
         if n > current:
@@ -159,10 +167,10 @@ def run_list(conn: Connection, rt: ResourceType, sel: Selection, args: Any) -> L
     kwargs = dict(name=sel.name, label_filter=sel.label.sql_filter(objects.c.id), at_revision=at)
     try:
         rows = _collect(conn, rt, sel, kwargs, after, limit)
-    except store.Compacted as exc:
-        if token:
-            raise gone(EXPIRED_CONTINUE) from None
-        raise gone(f"too old resource version: {exc.requested} ({exc.compacted})") from None
+    except store.Compacted:
+        if token and after is not None:
+            raise _expired_continue(current, after) from None
+        raise gone("The resourceVersion for the provided list is too old.") from None
     result = ListResult(rows, snapshot)
     if limit is not None and len(rows) > limit:
         result.rows = rows[:limit]

@@ -51,8 +51,12 @@ class Strategy:
             else:
                 new.pop("status", None)
 
+    #: metadata fields a /status write may not change (the core kinds' status strategies reset
+    #: only spec; apps-style kinds would list labels etc. here, as metav1.ResetObjectMetaForStatus)
+    status_resets_metadata: tuple[str, ...] = ()
+
     def prepare_for_status_update(self, new: Obj, old: Obj) -> None:
-        """A write to /status changes status only (metav1.ResetObjectMetaForStatus + spec kept)."""
+        """A write to /status keeps the stored spec (and whatever else is not status or metadata)."""
         for key, value in old.items():
             if key not in ("metadata", "status", "kind", "apiVersion"):
                 new[key] = copy.deepcopy(value)
@@ -60,8 +64,7 @@ class Strategy:
             if key not in old and key not in ("metadata", "status", "kind", "apiVersion"):
                 del new[key]
         new_meta, old_meta = new.setdefault("metadata", {}), old.get("metadata", {})
-        for key in ("labels", "annotations", "finalizers", "ownerReferences", "deletionTimestamp",
-                    "deletionGracePeriodSeconds", "generation"):
+        for key in self.status_resets_metadata:
             if key in old_meta:
                 new_meta[key] = copy.deepcopy(old_meta[key])
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import Cause
+from . import validation as v
 from ..patch import schemas as patch_schemas
 from .base import Obj, ResourceType, Strategy
 
@@ -14,20 +15,38 @@ def _involved(field: str):  # type: ignore[no-untyped-def]
 class EventStrategy(Strategy):
     has_status = False
     allow_create_on_update = True
+    name_validator = staticmethod(v.path_segment_name)
 
     def default(self, obj: Obj) -> None:
         obj.setdefault("involvedObject", {})
 
     def validate(self, obj: Obj) -> list[Cause]:
-        causes = []
+        """legacyValidateEvent: namespace agreement, and for "new" events (eventTime set) the
+        reporting fields the events API requires."""
+        causes: list[Cause] = []
         meta = obj.get("metadata", {})
         inv = obj.get("involvedObject") or {}
         inv_ns = inv.get("namespace") or ""
         ns = meta.get("namespace") or ""
-        # legacyValidateEvent: an event about a cluster-scoped object lives in "default" (or nowhere);
-        # otherwise it lives in its object's namespace
-        if (not inv_ns and ns not in ("", "default")) or (inv_ns and inv_ns != ns):
+        if not obj.get("eventTime"):
+            if (not inv_ns and ns not in ("", "default")) or (inv_ns and inv_ns != ns):
+                causes.append(Cause.invalid("involvedObject.namespace", inv_ns, "does not match event.namespace"))
+            return causes
+        if not inv_ns and ns not in ("default", "kube-system"):
             causes.append(Cause.invalid("involvedObject.namespace", inv_ns, "does not match event.namespace"))
+        controller = obj.get("reportingComponent") or ""
+        if not controller:
+            causes.append(Cause.required("reportingComponent"))
+        else:
+            causes += v.causes("reportingComponent", controller, v.qualified_name(controller))
+        for field_name, limit in (("reportingInstance", 128), ("action", 128), ("reason", 128)):
+            value = obj.get(field_name) or ""
+            if not value:
+                causes.append(Cause.required(field_name))
+            elif len(value) > limit:
+                causes.append(Cause.too_long(field_name, value, limit))
+        if len(obj.get("message") or "") > 1024:
+            causes.append(Cause.too_long("message", obj.get("message"), 1024))
         return causes
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 
-from ..errors import Cause, forbidden
+from ..errors import Cause, conflict, forbidden
 from . import validation as v
 from ..patch import schemas as patch_schemas
 from .base import Obj, ResourceType, Strategy
@@ -80,6 +80,9 @@ class NamespaceStrategy(Strategy):
         name = obj["metadata"]["name"]
         if name in PROTECTED:
             raise forbidden("namespaces", name, "this namespace may not be deleted")
+        if obj["metadata"].get("deletionTimestamp"):
+            raise conflict("namespaces", name, "The system is ensuring all content is removed from this "
+                           "namespace.  Upon completion, this namespace will automatically be purged by the system.")
 
 
 NAMESPACES = ResourceType(

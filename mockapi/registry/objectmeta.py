@@ -111,6 +111,7 @@ def validate(rt: ResourceType, obj: Obj) -> list[Cause]:
             causes += v.causes("metadata.namespace", ns, v.dns1123_label(ns))
     causes += v.labels_map("metadata.labels", meta.get("labels"))
     causes += v.annotations_map("metadata.annotations", meta.get("annotations"))
+    causes += _owner_references(meta.get("ownerReferences") or [])
     seen: set[str] = set()
     for i, fin in enumerate(meta.get("finalizers") or []):
         details = v.qualified_name(fin)
@@ -121,6 +122,29 @@ def validate(rt: ResourceType, obj: Obj) -> list[Cause]:
         if fin in seen:
             causes.append(Cause.duplicate(f"metadata.finalizers[{i}]", fin))
         seen.add(fin)
+    return causes
+
+
+def _owner_references(refs: list[Any]) -> list[Cause]:
+    """ValidateOwnerReferences: the field path has no index, as upstream."""
+    causes: list[Cause] = []
+    path = "metadata.ownerReferences"
+    controllers = []
+    for ref in refs:
+        if not isinstance(ref, dict):
+            causes.append(Cause.invalid(path, ref, "must be an object"))
+            continue
+        api_version = str(ref.get("apiVersion") or "")
+        if not api_version.split("/")[-1]:
+            causes.append(Cause.invalid(f"{path}.apiVersion", api_version, "version must not be empty"))
+        for key, label in (("kind", "kind"), ("name", "name"), ("uid", "uid")):
+            if not ref.get(key):
+                causes.append(Cause.invalid(f"{path}.{key}", str(ref.get(key) or ""), f"{label} must not be empty"))
+        if ref.get("controller") is True:
+            controllers.append(f"{ref.get('kind')}/{ref.get('name')}")
+    if len(controllers) > 1:
+        causes.append(Cause.invalid(path, refs, "Only one reference can have Controller set to true. Found "
+                                    f"\"true\" in references for {' and '.join(controllers)}"))
     return causes
 
 

@@ -88,6 +88,8 @@ def qos_class(spec: Obj) -> str:
 class PodStrategy(Strategy):
     tracks_generation = True
     returns_deleted_object = True
+    # podStatusStrategy: "don't allow the pods/status endpoint to touch owner references"
+    status_resets_metadata = ("ownerReferences",)
 
     def default(self, obj: Obj) -> None:
         spec = obj.get("spec")

@@ -129,6 +129,13 @@ def iana_svc_name(value: str) -> list[str]:
     return errs
 
 
+def path_segment_name(value: str) -> list[str]:
+    """path.ValidatePathSegmentName: all a core/v1 Event name must be (it is a URL segment)."""
+    if value in (".", ".."):
+        return [f"may not be '{value}'"]
+    return [f"may not contain '{ch}'" for ch in ("/", "%") if ch in value]
+
+
 def port_number(value: Any) -> list[str]:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
         return ["must be between 1 and 65535, inclusive"]
