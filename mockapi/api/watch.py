@@ -171,23 +171,26 @@ def _generate(runtime: Runtime, rt: ResourceType, sel: listing.Selection, start_
                         yield ev
                 sent = row.rev
         sent = max(sent, dispatched)
-        last_bookmark = time.monotonic()
+        last_bookmark = last_write = time.monotonic()
         while True:
             now = time.monotonic()
             if now >= deadline or sub.closed:
                 return
+            if now - last_write >= LIVENESS_CHECK:
+                if _peer_closed(sock):  # nothing written for a while: is anyone still there?
+                    return
+                last_write = now
             wait = min(deadline - now, LIVENESS_CHECK)
             if bookmarks:
                 wait = min(wait, max(0.0, last_bookmark + interval - now))
             rows = sub.get(wait)
-            if not rows and _peer_closed(sock):
-                return
             for row in rows:
                 if row.rev <= sent:
                     continue
                 ev = filt.event(row)
                 sent = row.rev
                 if ev is not None:
+                    last_write = time.monotonic()
                     yield ev
             if bookmarks and time.monotonic() >= last_bookmark + interval:
                 rows, position = sub.drain()

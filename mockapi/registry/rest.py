@@ -231,8 +231,6 @@ class Registry:
         return obj, generated
 
     def insert_new(self, txn: Txn, rt: ResourceType, namespace: str, obj: Obj, generated: bool) -> Obj:
-        if rt.namespaced:
-            self.namespace_state(txn.conn, namespace, rt, obj["metadata"]["name"])
         for attempt in range(8):
             try:
                 rt.strategy.before_store(txn, obj, None)
@@ -244,11 +242,13 @@ class Registry:
         raise AssertionError("unreachable")
 
     def create(self, rt: ResourceType, namespace: str, body: Obj, *, dry_run: bool = False) -> Obj:
-        if rt.namespaced:  # NamespaceLifecycle admission runs before validation
-            with self.db.read() as conn:
-                self.namespace_state(conn, namespace, rt, (body.get("metadata") or {}).get("name") or "")
-        obj, generated = self.prepare_create(rt, namespace, body)
-        return self.write(lambda txn: self.insert_new(txn, rt, namespace, obj, generated), dry_run=dry_run)
+        def do(txn: Txn) -> Obj:
+            if rt.namespaced:  # NamespaceLifecycle admission runs before validation
+                self.namespace_state(txn.conn, namespace, rt, (body.get("metadata") or {}).get("name") or "")
+            obj, generated = self.prepare_create(rt, namespace, body)
+            return self.insert_new(txn, rt, namespace, obj, generated)
+
+        return self.write(do, dry_run=dry_run)
 
     def update(self, rt: ResourceType, namespace: str, name: str, body: Obj, *, subresource: str = "",
                dry_run: bool = False) -> tuple[Obj, bool]:
@@ -267,6 +267,7 @@ class Registry:
                 if rt.strategy.allow_create_on_update and not subresource:
                     fresh = copy.deepcopy(body)
                     fresh.setdefault("metadata", {})["name"] = name
+                    self.namespace_state(txn.conn, namespace, rt, name)
                     obj, _ = self.prepare_create(rt, namespace, fresh)
                     return self.insert_new(txn, rt, namespace, obj, False), True
                 raise not_found(rt.plural, name, rt.group)
