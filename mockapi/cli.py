@@ -21,6 +21,10 @@ def main() -> None:
 @click.option("--db", default=None, help="SQLAlchemy URL (default sqlite:///mockapi.db; sqlite:// = memory).")
 @click.option("--nodes", type=int, default=None, help="Simulated nodes node-1..node-N (default 3).")
 @click.option("--pod-cidr", default=None, help="Pod network; each node gets a /24 (default 10.244.0.0/16).")
+@click.option("--service-cidr", default=None,
+              help="Service ClusterIP range(s), comma-separated for dual-stack (default 10.96.0.0/12).")
+@click.option("--node-port-range", default=None, help="NodePort range (default 30000-32767).")
+@click.option("--lb-pool", default=None, help="LoadBalancer ingress IP pool (default 198.51.100.0/24).")
 @click.option("--kubernetes-version", default=None, help="Version reported by /version (default v1.31.4).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default 1).")
 @click.option("--threads", type=int, default=None, help="Threads per worker (default 256).")

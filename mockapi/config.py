@@ -20,6 +20,9 @@ class Config:
     db: str = DEFAULT_DB
     nodes: int = 3
     pod_cidr: str = "10.244.0.0/16"
+    service_cidr: str = "10.96.0.0/12"  # "v4cidr,v6cidr" (either order) enables dual-stack Services
+    node_port_range: str = "30000-32767"
+    lb_pool: str = "198.51.100.0/24"  # LoadBalancer ingress IPs (a documentation range)
     node_ip_cidr: str = "172.18.0.0/16"
     kubernetes_version: str = "v1.31.4"
     workers: int = 1

@@ -25,7 +25,7 @@ class Runtime:
             store.init_meta(conn)
         self.hub = WatchHub(self.db)
         self.hub.on_error = lambda exc: log.warning("watch hub: %s", exc)
-        self.registry = Registry(self.db, ALL, on_commit=self.hub.notify)
+        self.registry = Registry(self.db, ALL, on_commit=self.hub.notify, config=config)
         self.registry.history_window = config.history_window
         self.registry.controllers_enabled = config.controllers == "auto"
         self.registry.controllers.append(namespace_controller.run)

@@ -144,8 +144,9 @@ class Registry:
     """Entry point for every API verb. One instance per app; thread-safe."""
 
     def __init__(self, db: Database, resources: Iterable[ResourceType],
-                 on_commit: Callable[[], None] | None = None) -> None:
+                 on_commit: Callable[[], None] | None = None, config: Any = None) -> None:
         self.db = db
+        self.config = config  # mockapi.config.Config: strategies and allocators read their pools here
         self.resources = {rt.key: rt for rt in resources}
         self.controllers: list[Controller] = []
         self.controllers_enabled = True
