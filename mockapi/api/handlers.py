@@ -15,6 +15,7 @@ from ..runtime import Runtime
 from ..schemas.objects import check_object, check_delete_options
 from . import listing, watch
 from .paths import Target
+from .tables import TableWriter, include_object, table_version
 from .wire import decode_body, dry_run, flag, media_type, respond
 
 
@@ -61,13 +62,22 @@ class Handlers:
         rv = request.args.get("resourceVersion") or ""
         row = self.registry.get(target.rt, target.namespace or "", target.name or "",
                                 not_older_than=listing.parse_rv(rv) if rv not in ("", "0") else None)
+        version = table_version(request)
+        if version:
+            writer = TableWriter(target.rt, version, include_object(request.args))
+            return respond(request, writer.from_bodies([row.body], {"resourceVersion": str(row.rev)}))
         return respond(request, row.body)
 
     def list(self, request: Request, target: Target) -> Response:
         rt = target.rt
         sel = listing.selection(rt, target.namespace, request.args)
+        version = table_version(request)
+        include = include_object(request.args) if version else ""
         with self.rt.db.read() as conn:
             result = listing.run_list(conn, rt, sel, request.args)
+        if version:
+            writer = TableWriter(rt, version, include)
+            return respond(request, writer.from_bodies([r.body for r in result.rows], listing.list_meta(result)))
         return respond(request, listing.list_body(rt, result))
 
     # -- writes --------------------------------------------------------------------------------

@@ -205,11 +205,16 @@ def _collect(conn: Connection, rt: ResourceType, sel: Selection, kwargs: dict[st
         cursor = (rows[-1].namespace, rows[-1].name)
 
 
-def list_body(rt: ResourceType, result: ListResult) -> str:
+def list_meta(result: ListResult) -> dict[str, Any]:
     meta: dict[str, Any] = {"resourceVersion": str(result.revision)}
     if result.continue_token:
         meta["continue"] = result.continue_token
     if result.remaining is not None:
         meta["remainingItemCount"] = result.remaining
+    return meta
+
+
+def list_body(rt: ResourceType, result: ListResult) -> str:
+    meta = list_meta(result)
     head = _json.dumps({"kind": rt.list_kind, "apiVersion": rt.api_version, "metadata": meta})
     return head[:-1] + ',"items":[' + ",".join(r.body for r in result.rows) + "]}"

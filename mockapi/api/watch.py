@@ -19,6 +19,7 @@ from ..runtime import Runtime
 from ..storage import store
 from . import listing
 from .paths import Target
+from .tables import TableWriter, include_object, table_version
 from .wire import flag, int_param
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
@@ -55,10 +56,18 @@ def _bookmark(rt: ResourceType, rev: int, initial_end: bool = False) -> bytes:
 class _Filter:
     """Decides what one history row means to this watcher (k8s cacher semantics)."""
 
-    def __init__(self, rt: ResourceType, sel: listing.Selection) -> None:
+    def __init__(self, rt: ResourceType, sel: listing.Selection, table: TableWriter | None = None) -> None:
         self.rt = rt
         self.sel = sel
         self.trivial = sel.label.empty and sel.field.empty
+        self.table = table
+        self._headers_sent = False
+
+    def emit(self, kind: str, body: str) -> bytes:
+        if self.table is not None:  # kubectl get -w: each object is a one-row Table
+            body = self.table.watch_object(body, headers=not self._headers_sent)
+            self._headers_sent = True
+        return _event(kind, body)
 
     def event(self, row: store.Row) -> bytes | None:
         sel = self.sel
@@ -70,22 +79,22 @@ class _Filter:
             return None
         if self.trivial:
             kind = {"A": "ADDED", "M": "MODIFIED", "D": "DELETED"}[row.event]
-            return _event(kind, row.body)
+            return self.emit(kind, row.body)
         now = sel.matches(self.rt, row.obj())
         if row.event == "A":
-            return _event("ADDED", row.body) if now else None
+            return self.emit("ADDED", row.body) if now else None
         if row.event == "D":
-            return _event("DELETED", row.body) if now else None
+            return self.emit("DELETED", row.body) if now else None
         before = row.prev_body is not None and sel.matches(self.rt, _json.loads(row.prev_body))
         if now and before:
-            return _event("MODIFIED", row.body)
+            return self.emit("MODIFIED", row.body)
         if now:
-            return _event("ADDED", row.body)
+            return self.emit("ADDED", row.body)
         if before:  # it left the selector: DELETED with its previous state at the new revision
             assert row.prev_body is not None
             prev = _json.loads(row.prev_body)
             prev["metadata"]["resourceVersion"] = str(row.rev)
-            return _event("DELETED", _json.dumps(prev))
+            return self.emit("DELETED", _json.dumps(prev))
         return None
 
 
@@ -118,7 +127,7 @@ def stream(runtime: Runtime, request: Request, target: Target) -> Response:
         initial = False
     sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
     gen = _generate(runtime, rt, sel, start_rev, initial, send_initial is not None and initial, bookmarks,
-                    float(timeout), sock)
+                    float(timeout), sock, _table_writer(request, rt))
     resp = Response(stream_with_context(gen), status=200, content_type="application/json")
     resp.headers["Cache-Control"] = "no-cache, private"
     resp.headers["X-Accel-Buffering"] = "no"
@@ -127,11 +136,11 @@ def stream(runtime: Runtime, request: Request, target: Target) -> Response:
 
 def _generate(runtime: Runtime, rt: ResourceType, sel: listing.Selection, start_rev: int | None,
               initial: bool, initial_end_bookmark: bool, bookmarks: bool, timeout: float,
-              sock: socket.socket | None) -> Iterator[bytes]:
+              sock: socket.socket | None, table: TableWriter | None) -> Iterator[bytes]:
     hub, db = runtime.hub, runtime.db
     deadline = time.monotonic() + timeout
     interval = runtime.config.bookmark_interval
-    filt = _Filter(rt, sel)
+    filt = _Filter(rt, sel, table)
     sub, dispatched = hub.subscribe(rt.key)
     try:
         yield b""  # the WSGI server sends the headers now, as kube-apiserver flushes them at once
@@ -151,7 +160,7 @@ def _generate(runtime: Runtime, rt: ResourceType, sel: listing.Selection, start_
         for row in initial_rows:
             if sel.matches_nothing or (not filt.trivial and not sel.matches(rt, row.obj())):
                 continue
-            yield _event("ADDED", row.body)
+            yield filt.emit("ADDED", row.body)
         if initial_end_bookmark and bookmarks:
             yield _bookmark(rt, sent, initial_end=True)
         # history between what we have sent and what the hub had already dispatched
@@ -206,6 +215,11 @@ def _generate(runtime: Runtime, rt: ResourceType, sel: listing.Selection, start_
                 last_bookmark = time.monotonic()
     finally:
         sub.close()
+
+
+def _table_writer(request: Request, rt: ResourceType) -> TableWriter | None:
+    version = table_version(request)
+    return TableWriter(rt, version, include_object(request.args)) if version else None
 
 
 def _objects_id():  # type: ignore[no-untyped-def]

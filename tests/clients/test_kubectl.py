@@ -118,8 +118,6 @@ def test_get_pods_in_namespace(kubectl, namespace: str, pods: Pods) -> None:
     assert bad.stderr.strip().endswith(": field label not supported: spec.bogus")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: no meta.k8s.io/v1 Table responses, so kubectl get pods prints only "
-                   "NAME AGE instead of NAME READY STATUS RESTARTS AGE (Table support deferred by issue 2)")
 def test_get_pods_shows_pod_columns(kubectl, namespace: str, pods: Pods) -> None:
     pods.create("a")
     header = kubectl("get", "pods", "-n", namespace).stdout.splitlines()[0].split()
