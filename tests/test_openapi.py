@@ -497,7 +497,7 @@ EXPECTED_ERRORS = {  # documented answers that are errors for the objects used h
 
 def _fill(path: str, kind: str | None) -> str:
     values = {"namespace": "default", "name": EXISTING.get(kind or "", ""), "check": "etcd",
-              "group": "example.com", "version": "v1"}
+              "group": "example.com", "version": "v1", "key": "api/v1"}
     return re.sub(r"\{(\w+)\}", lambda m: quote(values[m.group(1)], safe=""), path)
 
 

@@ -14,6 +14,7 @@ from ..registry import ALL
 from ..runtime import Runtime
 from .discovery import Discovery
 from .handlers import Handlers
+from .openapi_v3 import OpenAPIV3
 from .paths import PathResolver
 from .wire import respond, status_response
 
@@ -80,6 +81,23 @@ def register(app: Flask, runtime: Runtime) -> None:
     @app.route("/apis/<group>/<version>/<path:rest>", methods=METHODS)
     def grouped(group: str, version: str, rest: str) -> Response:
         return handlers.dispatch(request, resolver.resolve(group, version, rest))
+
+    v3 = OpenAPIV3(resources, config.kubernetes_version)
+
+    @app.get("/openapi/v3")
+    def openapi_v3_index() -> Response:
+        return Response(_json.dumpb(v3.index()), content_type="application/json")
+
+    @app.get("/openapi/v3/<path:key>")
+    def openapi_v3_document(key: str) -> Response:
+        body = v3.documents.get(key.strip("/"))
+        if body is None:
+            raise path_not_found()
+        response = Response(body, content_type="application/json")
+        if request.args.get("hash") == v3.hashes[key.strip("/")]:
+            response.headers["Cache-Control"] = "public, immutable"
+            response.headers["Expires"] = "Thu, 01 Jan 2099 00:00:00 GMT"
+        return response
 
     @app.get("/openapi/v2")
     def openapi_v2() -> Response:

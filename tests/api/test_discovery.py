@@ -286,3 +286,27 @@ def test_health_over_http(live_server):
     for path in ("/healthz", "/livez", "/readyz"):
         r = requests.get(live_server.url + path, timeout=10)
         assert r.status_code == 200 and r.text.startswith("ok")
+
+
+def test_openapi_v3_lets_kubectl_validate_every_kind(client):
+    from mockapi.registry import ALL
+
+    index = client.get("/openapi/v3").get_json()
+    assert "api/v1" in index["paths"]
+    url = index["paths"]["api/v1"]["serverRelativeURL"]
+    assert url.startswith("/openapi/v3/api/v1?hash=")
+    r = client.get(url)
+    assert r.status_code == 200 and "immutable" in r.headers.get("Cache-Control", "")
+    doc = r.get_json()
+    assert doc["openapi"].startswith("3.")
+    patched = {}
+    for item in doc["paths"].values():
+        op = item.get("patch")
+        if op:
+            assert any(p["name"] == "fieldValidation" for p in op["parameters"])
+            patched[op["x-kubernetes-group-version-kind"]["kind"]] = True
+    assert {rt.kind for rt in ALL if rt.group == ""} <= set(patched)
+    schemas = doc["components"]["schemas"]
+    assert schemas["io.k8s.api.core.v1.Pod"]["x-kubernetes-group-version-kind"] == [
+        {"group": "", "version": "v1", "kind": "Pod"}]
+    assert client.get("/openapi/v3/apis/nothing/v1").status_code == 404

@@ -464,3 +464,15 @@ def test_describe_pod_with_events(kubectl, live_server: Any, namespace: str, pod
     assert "Image:" in out and "nginx:1.27" in out
     assert re.search(r"Warning\s+BackOff\s+.*kubelet\s+pulling slowly", out), out
     assert "not mine" not in out
+
+
+def test_create_and_apply_with_default_validation(kubectl, namespace: str) -> None:
+    manifest = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: validated\n  labels: {app: v}\n"
+                "spec:\n  containers:\n  - name: web\n    image: nginx:1.25\n")
+    assert kubectl("create", "-n", namespace, "-f", "-", input=manifest).stdout.strip() == "pod/validated created"
+    assert kubectl("apply", "-n", namespace, "-f", "-", input=manifest).stdout.strip() == "pod/validated configured"
+    assert kubectl("apply", "-n", namespace, "-f", "-", input=manifest).stdout.strip() == "pod/validated unchanged"
+    changed = manifest.replace("nginx:1.25", "nginx:1.26")
+    assert kubectl("apply", "-n", namespace, "-f", "-", input=changed).stdout.strip() == "pod/validated configured"
+    image = kubectl("get", "pod", "validated", "-n", namespace, "-o", "jsonpath={.spec.containers[0].image}")
+    assert image.stdout == "nginx:1.26"
