@@ -228,9 +228,7 @@ def _mutable_view(new: Obj, old: Obj) -> Obj:
             view["tolerations"] = old["tolerations"]
         else:
             view.pop("tolerations", None)
-    if not old.get("nodeName") and view.get("nodeName") is not None and "nodeName" not in old:
-        pass  # binding sets nodeName through the kubelet/scheduler path, not updates
-    return view
+    return view  # spec.nodeName is set by binding (the scheduler/kubelet path), never by updates
 
 
 def _status(field: str):  # type: ignore[no-untyped-def]
