@@ -4,6 +4,7 @@ consistent snapshot, remainingItemCount. Returns rows whose stored JSON is joine
 from __future__ import annotations
 
 import base64
+import binascii
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,7 @@ def decode_continue(token: str) -> tuple[int, tuple[str, str]]:
         rev = int(data["rv"])
         ns, name = data["start"]
         return rev, (str(ns), str(name))
-    except (ValueError, KeyError, TypeError, _json.JSONDecodeError, base64.binascii.Error):
+    except (ValueError, KeyError, TypeError, _json.JSONDecodeError, binascii.Error):
         raise bad_request("continue key is not valid: incorrect encoded start resourceVersion (version "
                           "meta.k8s.io/v1)") from None
 

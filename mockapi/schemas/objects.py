@@ -12,7 +12,7 @@ from ..errors import StatusError, bad_request
 from ..registry.base import ResourceType
 from .core import KIND_SCHEMAS
 
-_STR = dict(allow_none=True)
+_STR: dict[str, Any] = {"allow_none": True}
 
 
 class ObjectMetaSchema(Schema):
