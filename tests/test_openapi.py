@@ -486,8 +486,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "spec": {"containers": [{"name": "c", "image": "busybox:1"}]}},
     "Event": {"metadata": {"name": "contract-event"}, "reason": "Tested", "type": "Normal",
               "involvedObject": {"kind": "Pod", "name": "contract-pod", "namespace": "default"}},
+    "Service": {"metadata": {"name": "contract-svc"},
+                "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80}]}},
 }
-EXISTING = {"Namespace": "default", "Node": "node-1", "Pod": "existing-pod", "Event": "existing-event"}
+EXISTING = {"Namespace": "default", "Node": "node-1", "Pod": "existing-pod", "Event": "existing-event",
+            "Service": "existing-service"}
 EXPECTED_ERRORS = {  # documented answers that are errors for the objects used here
     ("/apis/{group}", "get"): 404,  # no named API group is served yet
     ("/apis/{group}/{version}", "get"): 404,
@@ -506,7 +509,7 @@ def _is_resource_path(item: dict[str, Any]) -> bool:
 
 
 def test_every_documented_operation_is_served(contract: Contract, http: FlaskClient) -> None:
-    for existing in ("Pod", "Event"):
+    for existing in ("Pod", "Event", "Service"):
         plural = RESOURCES_BY_KIND[existing].plural
         obj = dict(SAMPLES[existing], metadata={"name": EXISTING[existing]})
         assert http.post(f"/api/v1/namespaces/default/{plural}", json=obj).status_code == 201
@@ -558,6 +561,8 @@ def test_every_documented_operation_is_served(contract: Contract, http: FlaskCli
     assert [n["metadata"]["name"] for n in http.get("/api/v1/nodes").get_json()["items"]] == [
         "node-1", "node-2", "node-3"]
     assert [p["metadata"]["name"] for p in http.get("/api/v1/pods").get_json()["items"]] == ["existing-pod"]
+    assert [s["metadata"]["name"] for s in http.get("/api/v1/services").get_json()["items"]] == [
+        "existing-service", "kubernetes"]
 
 
 # -- verbs, subresources and per-kind strategies, against real answers -------------------------------

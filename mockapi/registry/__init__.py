@@ -7,7 +7,8 @@ from .events import EVENTS
 from .namespaces import NAMESPACES
 from .nodes import NODES
 from .pods import PODS
+from .services import SERVICES
 
-ALL: tuple[ResourceType, ...] = (NAMESPACES, NODES, PODS, EVENTS)
+ALL: tuple[ResourceType, ...] = (NAMESPACES, NODES, PODS, EVENTS, SERVICES)
 RESOURCES: dict[str, ResourceType] = {rt.key: rt for rt in ALL}
 RESOURCES_BY_KIND: dict[str, ResourceType] = {rt.kind: rt for rt in ALL}

@@ -92,6 +92,10 @@ class Strategy:
     def before_store(self, txn: Any, new: Obj, old: Obj | None) -> None:
         """Last hook before a create or update is stored, inside the transaction (allocators)."""
 
+    def after_remove(self, txn: Any, obj: Obj) -> None:
+        """Called inside the transaction once the object is gone from storage (not when it is only
+        marked for deletion): release what it held (allocators)."""
+
 
 def _name_of(obj: Obj) -> str:
     return str(obj.get("metadata", {}).get("name", ""))

@@ -117,6 +117,7 @@ class Txn:
             raise stale_resource_version(rt.plural, name, rt.group) from None
         except store.Missing:
             raise not_found(rt.plural, name, rt.group) from None
+        rt.strategy.after_remove(self, obj)
         self.changes.append(Change(rt, old, None))
         return obj
 
@@ -333,7 +334,7 @@ class Registry:
             raise invalid(rt.kind, new["metadata"]["name"], causes, rt.group)
         objectmeta.bump_generation(rt, new, old)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
-        if _json.dumps(new) == _json.dumps(old):
+        if new == old:  # (dict equality: key order is not a change)
             return old  # a no-op write does not bump the resourceVersion, as in Kubernetes
         rt.strategy.before_store(txn, new, old)
         return txn.replace(rt, new, old)

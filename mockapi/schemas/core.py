@@ -160,6 +160,56 @@ class Event(_Open):
     series = _map()
 
 
+class ServicePort(_Open):
+    name, protocol, appProtocol = _s(), _s(), _s()
+    port, nodePort = _i(), _i()
+    targetPort = fields.Raw(allow_none=True)  # IntOrString: the strategy refuses other types (400)
+
+
+class ClientIPConfig(_Open):
+    timeoutSeconds = _i()
+
+
+class SessionAffinityConfig(_Open):
+    clientIP = fields.Nested(ClientIPConfig, allow_none=True)
+
+
+class ServiceSpec(_Open):
+    ports = _list(ServicePort)
+    selector = _str_map()
+    clusterIP, type, sessionAffinity, loadBalancerIP, externalName = (_s() for _ in range(5))
+    externalTrafficPolicy, ipFamilyPolicy, loadBalancerClass, internalTrafficPolicy = (_s() for _ in range(4))
+    trafficDistribution = _s()
+    clusterIPs, externalIPs, loadBalancerSourceRanges, ipFamilies = (_strs() for _ in range(4))
+    healthCheckNodePort = _i()
+    publishNotReadyAddresses, allocateLoadBalancerNodePorts = _b(), _b()
+    sessionAffinityConfig = fields.Nested(SessionAffinityConfig, allow_none=True)
+
+
+class PortStatus(_Open):
+    port = _i()
+    protocol, error = _s(), _s()
+
+
+class LoadBalancerIngress(_Open):
+    ip, hostname, ipMode = _s(), _s(), _s()
+    ports = _list(PortStatus)
+
+
+class LoadBalancerStatus(_Open):
+    ingress = _list(LoadBalancerIngress)
+
+
+class ServiceStatus(_Open):
+    loadBalancer = fields.Nested(LoadBalancerStatus, allow_none=True)
+    conditions = fields.List(_map(), allow_none=True)
+
+
+class Service(_Open):
+    spec = fields.Nested(ServiceSpec, allow_none=True)
+    status = fields.Nested(ServiceStatus, allow_none=True)
+
+
 KIND_SCHEMAS: dict[str, Schema] = {
-    "Pod": Pod(), "Node": Node(), "Namespace": Namespace(), "Event": Event(),
+    "Pod": Pod(), "Node": Node(), "Namespace": Namespace(), "Event": Event(), "Service": Service(),
 }

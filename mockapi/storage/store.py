@@ -334,6 +334,47 @@ def release_owner(conn: Connection, owner: str) -> None:
     conn.execute(delete(allocations).where(allocations.c.owner == owner))
 
 
+def claim(conn: Connection, pool: str, value: str, owner: str) -> bool:
+    """Take ``value`` for ``owner`` iff nobody holds it, not even ``owner`` (one statement, so two
+    writers on PostgreSQL cannot both win); False if it is held."""
+    values = {"pool": pool, "value": value, "owner": owner}
+    dialect = conn.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        stmt = (sqlite.insert(allocations) if dialect == "sqlite" else postgresql.insert(allocations))
+        result = conn.execute(stmt.values(**values).on_conflict_do_nothing())
+        return bool(result.rowcount == 1)
+    if holder(conn, pool, value) is not None:
+        return False
+    conn.execute(insert(allocations).values(**values))
+    return True
+
+
+def holder(conn: Connection, pool: str, value: str) -> str | None:
+    """The owner of ``value`` in ``pool``, or None when it is free."""
+    return conn.execute(
+        select(allocations.c.owner).where(allocations.c.pool == pool, allocations.c.value == value)
+    ).scalar_one_or_none()
+
+
+def taken(conn: Connection, pool: str, values: Sequence[str]) -> set[str]:
+    """Which of ``values`` are held in ``pool`` (primary-key lookups: cost follows len(values), not
+    the size of the pool)."""
+    if not values:
+        return set()
+    q = select(allocations.c.value).where(allocations.c.pool == pool, allocations.c.value.in_(list(values)))
+    return set(conn.execute(q).scalars())
+
+
+def owned(conn: Connection, owner: str, pool: str | None = None) -> list[str]:
+    """The values ``owner`` holds (in ``pool``, or anywhere), by the owner index."""
+    q = select(allocations.c.value).where(allocations.c.owner == owner)
+    if pool is not None:
+        q = q.where(allocations.c.pool == pool)
+    return list(conn.execute(q.order_by(allocations.c.value)).scalars())
+
+
 def join_bodies(rows: Sequence[Row]) -> Iterator[str]:
     for r in rows:
         yield r.body
