@@ -14,7 +14,6 @@ from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import Connection
 
-from .. import _json
 from ..errors import (
     StatusError,
     already_exists,
