@@ -384,7 +384,7 @@ def _elem_kind(*lists: list) -> str | None:
 def _fresh(value: Any, field: Field, children: PatchSchema | None = None) -> Any:
     """A patch value with nothing to merge into: verbatim minus nulls, its directives resolved."""
     if isinstance(value, dict):
-        if DIRECTIVE in value:  # as mergeMap into an empty map
+        if DIRECTIVE in value or RETAIN_KEYS in value:  # as mergeMap into an empty map (validates them)
             return _merge_map({}, dict(value), children if children is not None else field.kids)
         kids = children if children is not None else field.kids
         return {k: _fresh(v, kids.get(k, _UNTAGGED)) for k, v in value.items()
