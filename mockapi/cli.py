@@ -62,6 +62,36 @@ def upgrade(url: str | None) -> None:
 
 
 @main.command()
+@click.option("--db", "url", default=None, help="SQLAlchemy URL (default from MOCKAPI_DB or sqlite:///mockapi.db).")
+@click.option("--service-cidr", default=None, help="Service ClusterIP range(s) (default 10.96.0.0/12).")
+@click.option("--node-port-range", default=None, help="NodePort range (default 30000-32767).")
+@click.option("--lb-pool", default=None, help="LoadBalancer ingress IP pool (default 198.51.100.0/24).")
+def repair(url: str | None, **ranges: str | None) -> None:
+    """Re-reserve what stored Services hold and free leaked allocations; print what was fixed."""
+    from .allocators import allocators_for
+    from .allocators.repair import repair as run_repair
+    from .storage import store
+    from .storage.engine import Database
+    from .storage.migrate import upgrade as do_upgrade
+
+    try:
+        config = load_config({"db": url, **ranges})
+        allocs = allocators_for(config.service_cidr, config.node_port_range, config.lb_pool)
+    except (TypeError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    database = Database(config.db)
+    try:
+        do_upgrade(database.engine, config.db)
+        with database.write() as conn:
+            store.init_meta(conn)
+            report = run_repair(conn, allocs)
+    finally:
+        database.dispose()
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.command()
 def version() -> None:
     """Print mockapi's version and the Kubernetes version it reports."""
     from importlib.metadata import version as dist_version

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from .allocators import allocators_for
+from .allocators.repair import RepairReport
+from .allocators.repair import repair as repair_allocations
 from .config import Config
 from .controllers import namespace as namespace_controller
 from .registry import ALL
@@ -32,7 +35,17 @@ class Runtime:
         from .bootstrap import ensure_initial_state
 
         ensure_initial_state(self.registry, config)
+        self.repair_report = self.repair()
         self.started = False
+
+    def repair(self) -> RepairReport:
+        """The allocation repair pass (also ``mockapi repair``): logged at info when it fixed something."""
+        allocs = allocators_for(self.config.service_cidr, self.config.node_port_range, self.config.lb_pool)
+        with self.db.write() as conn:
+            report = repair_allocations(conn, allocs)
+        if report.problems:
+            log.info("allocation repair: %s", "; ".join(report.lines()))
+        return report
 
     def start(self) -> None:
         """Start background threads (call in the serving process, after any fork)."""
