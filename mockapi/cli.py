@@ -28,6 +28,14 @@ def main() -> None:
 @click.option("--kubernetes-version", default=None, help="Version reported by /version (default v1.31.4).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default 1).")
 @click.option("--threads", type=int, default=None, help="Threads per worker (default 256).")
+@click.option("--kubelet", type=click.Choice(["on", "off"]), default=None,
+              help="Simulated scheduler and kubelet: bind, start and ready pods (default on; MOCKAPI_KUBELET).")
+@click.option("--graceful-deletion/--no-graceful-deletion", default=None,
+              help="Deleted pods on a node stay terminating for their grace period (default off).")
+@click.option("--controllers", type=click.Choice(["auto", "manual"]), default=None,
+              help="auto (default): controllers run inside every write; manual: only on POST /mock/reconcile.")
+@click.option("--max-endpoints-per-slice", type=int, default=None,
+              help="Endpoints per EndpointSlice written by the controller (1..1000, default 100).")
 @click.option("--log-level", default=None, help="debug, info, warning (default), error.")
 @click.option("--access-log/--no-access-log", default=None, help="Log every request.")
 def serve(**options: object) -> None:
@@ -40,6 +48,12 @@ def serve(**options: object) -> None:
         raise click.UsageError(str(exc)) from exc
     if config.nodes < 0 or config.nodes > 256:
         raise click.UsageError("--nodes must be between 0 and 256")
+    if config.controllers not in ("auto", "manual"):
+        raise click.UsageError("--controllers must be auto or manual")
+    if not 1 <= config.max_endpoints_per_slice <= 1000:
+        raise click.UsageError("--max-endpoints-per-slice must be between 1 and 1000")
+    if config.kubelet not in ("on", "off"):
+        raise click.UsageError("--kubelet must be on or off")
     run(config)
 
 

@@ -32,6 +32,9 @@ class Config:
     watch_max_seconds: int = 1800  # server-side cap when a watch sets no timeoutSeconds
     max_body_bytes: int = 3 * 1024 * 1024
     controllers: str = "auto"  # "auto": controllers run on every write; "manual": POST /mock/reconcile
+    max_endpoints_per_slice: int = 100  # EndpointSlice controller: endpoints per slice (1..1000)
+    kubelet: str = "on"  # "on": the simulated scheduler and kubelet bind, start and ready pods; "off": pods stay as written
+    graceful_deletion: bool = False  # pods on a node stay terminating for their grace period when deleted
     log_level: str = "warning"
     access_log: bool = False
 

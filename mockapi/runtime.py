@@ -9,6 +9,10 @@ from .allocators import allocators_for
 from .allocators.repair import RepairReport
 from .allocators.repair import repair as repair_allocations
 from .config import Config
+from .controllers import endpoints as endpoints_controller
+from .controllers import endpointslices as endpointslice_controller
+from .controllers import gc as gc_controller
+from .controllers import graceful, kubelet
 from .controllers import namespace as namespace_controller
 from .registry import ALL
 from .registry.rest import Registry
@@ -32,10 +36,24 @@ class Runtime:
         self.registry.history_window = config.history_window
         self.registry.controllers_enabled = config.controllers == "auto"
         self.registry.controllers.append(namespace_controller.run)
+        if config.kubelet == "on":
+            self.registry.controllers.append(kubelet.controller)
+        if config.graceful_deletion:
+            self.registry.controllers.append(graceful.controller)
+        self.registry.controllers.append(gc_controller.controller)
+        self.registry.controllers.append(endpoints_controller.run)
+        self.registry.controllers.append(endpointslice_controller.run)
+        self.reaper = graceful.Reaper(self.registry)
         from .bootstrap import ensure_initial_state
 
         ensure_initial_state(self.registry, config)
         self.repair_report = self.repair()
+        if self.registry.controllers_enabled:  # catch up with what was stored while we were away
+            self.registry.write(gc_controller.controller.resync)
+            if config.kubelet == "on":
+                self.registry.write(kubelet.controller.resync)
+            self.registry.write(endpoints_controller.resync)
+            self.registry.write(endpointslice_controller.resync)
         self.started = False
 
     def repair(self) -> RepairReport:
@@ -51,6 +69,8 @@ class Runtime:
         """Start background threads (call in the serving process, after any fork)."""
         if not self.started:
             self.hub.start()
+            if self.config.graceful_deletion:
+                self.reaper.start()
             self.started = True
 
     def after_fork(self) -> None:
@@ -59,4 +79,5 @@ class Runtime:
 
     def close(self) -> None:
         self.hub.stop()
+        self.reaper.stop()
         self.db.dispose()

@@ -21,7 +21,16 @@ from mockapi.app import create_app
 
 @pytest.fixture
 def app():  # type: ignore[no-untyped-def]
-    application = create_app({"db": "sqlite://", "nodes": 3})
+    """The API alone: the simulated kubelet is off, so pods stay as written (Pending)."""
+    application = create_app({"db": "sqlite://", "nodes": 3, "kubelet": "off"})
+    yield application
+    application.extensions["mockapi"].close()
+
+
+@pytest.fixture
+def app_kubelet():  # type: ignore[no-untyped-def]
+    """A simulated cluster: the scheduler and kubelet bind, start and ready pods (the serve default)."""
+    application = create_app({"db": "sqlite://", "nodes": 3, "kubelet": "on"})
     yield application
     application.extensions["mockapi"].close()
 
@@ -41,12 +50,13 @@ class LiveServer:
     """A ``mockapi serve`` subprocess on loopback; stopped by the fixture that started it."""
 
     def __init__(self, *args: str, db: str = "sqlite://", env: dict[str, str] | None = None,
-                 cwd: str | None = None) -> None:
+                 cwd: str | None = None, kubelet: str = "off") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "mockapi", "serve", "--port", str(self.port), "--db", db, *args]
+        # API tests see pods exactly as written; live_cluster (and kubelet="on") simulates nodes
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     env={**os.environ, **(env or {})}, cwd=cwd)
+                                     env={**os.environ, "MOCKAPI_KUBELET": kubelet, **(env or {})}, cwd=cwd)
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 15.0) -> None:
@@ -90,6 +100,14 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[LiveServer]:
     server = LiveServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_cluster() -> Iterator[LiveServer]:
+    """A ``mockapi serve`` with the simulated kubelet on (the default of ``mockapi serve``)."""
+    server = LiveServer(kubelet="on")
     yield server
     server.stop()
 

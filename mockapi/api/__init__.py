@@ -12,6 +12,7 @@ from .. import _json
 from ..errors import StatusError, internal, method_not_allowed, path_not_found, too_large
 from ..registry import ALL
 from ..runtime import Runtime
+from .admin import register_admin
 from .discovery import Discovery
 from .handlers import Handlers
 from .openapi_v3 import OpenAPIV3
@@ -82,6 +83,7 @@ def register(app: Flask, runtime: Runtime) -> None:
     def grouped(group: str, version: str, rest: str) -> Response:
         return handlers.dispatch(request, resolver.resolve(group, version, rest))
 
+    register_admin(app, runtime)
     v3 = OpenAPIV3(resources, config.kubernetes_version)
 
     @app.get("/openapi/v3")

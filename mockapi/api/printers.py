@@ -220,6 +220,30 @@ def _service_row(obj: Obj, now: _dt.datetime) -> list[Any]:
             ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "<none>"]
 
 
+def _endpoints_row(obj: Obj, now: _dt.datetime) -> list[Any]:
+    """formatEndpoints: ip:port per address x port (ip alone without ports), first 3 + N more."""
+    meta, items = _meta(obj), []
+    subsets = obj.get("subsets") or []
+    for ss in subsets:  # ready addresses only; ports outer, addresses inner (as printers.go)
+        ports = ss.get("ports") or []
+        addrs = [a.get("ip", "") for a in ss.get("addresses") or []]
+        if not ports:
+            items.extend(addrs)
+        for p in ports:
+            items.extend(f"[{ip}]:{p.get('port')}" if ":" in ip else f"{ip}:{p.get('port')}" for ip in addrs)
+    cell = "<none>" if not subsets else _first_n(items)
+    return [meta.get("name", ""), cell, age(meta.get("creationTimestamp"), now)]
+
+
+def _slice_row(obj: Obj, now: _dt.datetime) -> list[Any]:
+    """formatDiscoveryPorts / formatDiscoveryEndpoints: first 3 + N more, <unset> when empty."""
+    meta = _meta(obj)
+    ports = [str(p["port"]) if p.get("port") is not None else (p.get("name") or "*") for p in obj.get("ports") or []]
+    addrs = [a for ep in obj.get("endpoints") or [] for a in ep.get("addresses") or []]
+    return [meta.get("name", ""), obj.get("addressType", ""), _first_n(ports) if ports else "<unset>",
+            _first_n(addrs) if addrs else "<unset>", age(meta.get("creationTimestamp"), now)]
+
+
 def _default_row(obj: Obj, now: _dt.datetime) -> list[Any]:
     meta = _meta(obj)
     return [meta.get("name", ""), age(meta.get("creationTimestamp"), now)]
@@ -250,6 +274,13 @@ PRINTERS: dict[str, tuple[list[Column], Callable[[Obj, _dt.datetime], list[Any]]
                  ("Port(s)", "The ports that the service exposes.", 0), ("Age", _AGE_DESC, 0),
                  ("Selector", "Route service traffic to pods with label keys and values matching this selector.", 1)],
                 _service_row),
+    "Endpoints": ([("Name", _NAME_DESC, 0), ("Endpoints", "Endpoints of the resource.", 0), ("Age", _AGE_DESC, 0)],
+                  _endpoints_row),
+    "EndpointSlice": ([("Name", _NAME_DESC, 0),
+                       ("AddressType", "The IP protocol for this slice.", 0),
+                       ("Ports", "The ports that are exposed by this slice.", 0),
+                       ("Endpoints", "The addresses of the endpoints in this slice.", 0), ("Age", _AGE_DESC, 0)],
+                      _slice_row),
 }
 DEFAULT_PRINTER: tuple[list[Column], Callable[[Obj, _dt.datetime], list[Any]]] = (
     [("Name", _NAME_DESC, 0), ("Age", _AGE_DESC, 0)], _default_row)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from .base import ResourceType
+from .endpoints import ENDPOINTS
+from .endpointslices import ENDPOINT_SLICES
 from .events import EVENTS
 from .namespaces import NAMESPACES
 from .nodes import NODES
 from .pods import PODS
 from .services import SERVICES
 
-ALL: tuple[ResourceType, ...] = (NAMESPACES, NODES, PODS, EVENTS, SERVICES)
+ALL: tuple[ResourceType, ...] = (NAMESPACES, NODES, PODS, EVENTS, SERVICES, ENDPOINTS, ENDPOINT_SLICES)
 RESOURCES: dict[str, ResourceType] = {rt.key: rt for rt in ALL}
 RESOURCES_BY_KIND: dict[str, ResourceType] = {rt.kind: rt for rt in ALL}

@@ -86,6 +86,11 @@ class Strategy:
         """True while something must happen before the object may go (finalizers)."""
         return bool(obj.get("metadata", {}).get("finalizers"))
 
+    def deletion_grace(self, txn: Any, obj: Obj, requested: int | None) -> int:
+        """Seconds the object stays terminating after a delete request (0: it goes at once, or
+        as soon as its finalizers are gone). Only pods on a node have a grace period."""
+        return 0
+
     def check_delete(self, rt: "ResourceType", obj: Obj) -> None:
         """Raise a StatusError to refuse a delete request (e.g. the default namespace)."""
 

@@ -21,6 +21,12 @@ def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def later(seconds: int) -> str:
+    """``now()`` plus ``seconds`` (a graceful deletion's deletionTimestamp)."""
+    moment = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def seed(n: int | None) -> None:
     """Make uids and generated names reproducible (or random again with None)."""
     _rng.seed(n)

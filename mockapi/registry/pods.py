@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import Cause
 from . import validation as v
 from ..patch import schemas as patch_schemas
+from ..storage import store
 from .base import Obj, ResourceType, Strategy
 
 PROTOCOLS = ("SCTP", "TCP", "UDP")
@@ -111,6 +112,31 @@ class PodStrategy(Strategy):
 
     def initial_status(self, obj: Obj) -> Obj:
         return {"phase": "Pending", "qosClass": qos_class(obj.get("spec") or {})}
+
+    def blocks_deletion(self, obj: Obj) -> bool:
+        """Finalizers, or a graceful termination still running (deletionGracePeriodSeconds > 0)."""
+        meta = obj.get("metadata", {})
+        return bool(meta.get("finalizers")) or bool(meta.get("deletionGracePeriodSeconds"))
+
+    def deletion_grace(self, txn: Any, obj: Obj, requested: int | None) -> int:
+        """pod strategy CheckGracefulDeleteWithOptions, when graceful deletion is switched on: the
+        requested period, else spec.terminationGracePeriodSeconds; 0 for unbound or finished pods."""
+        config = getattr(txn.registry, "config", None)
+        if not getattr(config, "graceful_deletion", False):
+            return 0
+        spec, status = obj.get("spec") or {}, obj.get("status") or {}
+        if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
+            return 0
+        grace = requested if requested is not None else spec.get("terminationGracePeriodSeconds", 30)
+        if not isinstance(grace, int) or isinstance(grace, bool):
+            return 0
+        return 1 if grace < 0 else grace
+
+    def after_remove(self, txn: Any, obj: Obj) -> None:
+        """What the pod held (its IPs, its place on the node, its termination deadline) is freed."""
+        if not txn.dry_run:
+            meta = obj.get("metadata", {})
+            store.release_owner(txn.conn, f"pods/{meta.get('namespace', '')}/{meta.get('name', '')}")
 
     def validate(self, obj: Obj) -> list[Cause]:
         spec = obj.get("spec")

@@ -38,6 +38,7 @@ class Change:
     rt: ResourceType
     old: Obj | None  # None on create
     new: Obj | None  # None on delete (final state is in ``old``)
+    manager: str = ""  # the controller that made the write ("" for API clients)
 
 
 @contextlib.contextmanager
@@ -124,11 +125,55 @@ class Txn:
         row = store.get(self.conn, rt.key, namespace if rt.namespaced else "", name)
         return row.obj() if row else None
 
+    # -- controller writes: the full write path (defaults, validation, hooks) ------------------
+    def apply_create(self, rt: ResourceType, namespace: str, body: Obj, *, manager: str = "") -> Obj:
+        """Create as an API client would (NamespaceLifecycle, defaults, validation, generateName
+        retries); the Change is tagged with ``manager`` so a controller can skip its own writes."""
+        if rt.namespaced:
+            self.registry.namespace_state(self.conn, namespace, rt, (body.get("metadata") or {}).get("name") or "")
+        obj, generated = self.registry.prepare_create(rt, namespace, body)
+        return self._tag(self.registry.insert_new(self, rt, namespace, obj, generated), manager)
+
+    def apply_update(self, rt: ResourceType, new: Obj, old: Obj, *, manager: str = "",
+                     subresource: str = "") -> Obj:
+        """Update ``old`` to ``new`` through the strategy (a no-op write stores nothing)."""
+        before = len(self.changes)
+        out = self.registry._apply_update(self, rt, copy.deepcopy(new), old, subresource)
+        return self._tag(out, manager) if len(self.changes) > before else out
+
+    def apply_delete(self, rt: ResourceType, obj: Obj, *, manager: str = "") -> tuple[Obj, bool]:
+        before = len(self.changes)
+        out = self.delete(rt, obj)
+        if len(self.changes) > before:
+            self._tag(out[0], manager)
+        return out
+
+    def _tag(self, obj: Obj, manager: str) -> Obj:
+        if manager and self.changes:
+            self.changes[-1].manager = manager
+        return obj
+
     # -- deletion semantics ------------------------------------------------------------------
     def delete(self, rt: ResourceType, obj: Obj, *, grace_period: int | None = None) -> tuple[Obj, bool]:
         """Remove the object, or, while finalizers hold it, mark it with deletionTimestamp.
         Returns (object, removed?)."""
         meta = obj["metadata"]
+        grace = rt.strategy.deletion_grace(self, obj, grace_period)
+        if grace > 0:  # graceful (pods on a node): terminating until the period ends; only shortened
+            current = meta.get("deletionGracePeriodSeconds")
+            if meta.get("deletionTimestamp") and current is not None and current <= grace:
+                return obj, False
+            new = copy.deepcopy(obj)
+            new["metadata"]["deletionTimestamp"] = objectmeta.later(grace)
+            new["metadata"]["deletionGracePeriodSeconds"] = grace
+            rt.strategy.after_delete_request(new)
+            return self.replace(rt, new, obj), False
+        if meta.get("deletionGracePeriodSeconds"):  # grace 0 ends a graceful period now
+            new = copy.deepcopy(obj)
+            new["metadata"]["deletionGracePeriodSeconds"] = 0
+            if not rt.strategy.blocks_deletion(new):
+                return self.remove(rt, new, int(meta["resourceVersion"])), True
+            return self.replace(rt, new, obj), False
         if not rt.strategy.blocks_deletion(obj):
             return self.remove(rt, obj, int(meta["resourceVersion"])), True
         if meta.get("deletionTimestamp"):
@@ -138,6 +183,20 @@ class Txn:
         new["metadata"]["deletionGracePeriodSeconds"] = 0
         rt.strategy.after_delete_request(new)
         return self.replace(rt, new, obj), False
+
+
+def with_orphan_finalizer(obj: Obj, options: Obj) -> Obj:
+    """propagationPolicy Orphan (or the legacy orphanDependents) adds the ``orphan`` finalizer, which
+    the garbage collector removes once it has taken the ownerReferences off the dependents.
+    Foreground is treated as Background (dependents go after the owner, not before)."""
+    policy = options.get("propagationPolicy")
+    orphan = policy == "Orphan" or (policy is None and options.get("orphanDependents") is True)
+    meta = obj["metadata"]
+    if not orphan or meta.get("deletionTimestamp") or "orphan" in (meta.get("finalizers") or []):
+        return obj
+    new = copy.deepcopy(obj)
+    new["metadata"]["finalizers"] = [*(meta.get("finalizers") or []), "orphan"]
+    return new
 
 
 class Registry:
@@ -174,6 +233,22 @@ class Registry:
         if self.on_commit is not None:
             self.on_commit()
         return result
+
+    def reconcile_all(self) -> dict[str, Any]:
+        """POST /mock/reconcile: every controller that offers a ``resync(txn)`` attribute runs over
+        all its keys once, then the usual controller loop settles what those writes triggered.
+        Returns a summary per controller."""
+        def do(txn: Txn) -> dict[str, Any]:
+            summary: dict[str, Any] = {}
+            for controller in self.controllers:
+                resync = getattr(controller, "resync", None)
+                if resync is not None:
+                    summary[getattr(controller, "controller_name", controller.__module__)] = resync(txn)
+            if not self.controllers_enabled:  # (when enabled, write() runs them anyway)
+                self.run_controllers(txn)
+            return {"controllers": summary, "writes": len(txn.changes)}
+
+        return self.write(do)
 
     def run_controllers(self, txn: Txn) -> None:
         seen = 0
@@ -357,7 +432,7 @@ class Registry:
                                f"{pre['resourceVersion']}, ResourceVersion in object meta: "
                                f"{meta.get('resourceVersion')}", rt.group)
             rt.strategy.check_delete(rt, obj)
-            return txn.delete(rt, obj, grace_period=grace)
+            return txn.delete(rt, with_orphan_finalizer(obj, options), grace_period=grace)
 
         return self.write(do, dry_run=dry_run)
 
@@ -371,7 +446,7 @@ class Registry:
                 obj = txn.get(rt, row.namespace, row.name)
                 if obj is None:
                     continue
-                out.append(txn.delete(rt, obj, grace_period=grace)[0])
+                out.append(txn.delete(rt, with_orphan_finalizer(obj, options or {}), grace_period=grace)[0])
             return out
 
         return self.write(do, dry_run=dry_run)

@@ -210,6 +210,53 @@ class Service(_Open):
     status = fields.Nested(ServiceStatus, allow_none=True)
 
 
+class EndpointAddress(_Open):
+    ip, hostname, nodeName = _s(), _s(), _s()
+    targetRef = fields.Nested(ObjectReference, **N)
+
+
+class EndpointPort(_Open):
+    name, protocol, appProtocol = _s(), _s(), _s()
+    port = _i()
+
+
+class EndpointSubset(_Open):
+    addresses, notReadyAddresses = _list(EndpointAddress), _list(EndpointAddress)
+    ports = _list(EndpointPort)
+
+
+class Endpoints(_Open):
+    subsets = _list(EndpointSubset)
+
+
+class EndpointConditions(_Open):
+    ready, serving, terminating = _b(), _b(), _b()
+
+
+class ForZone(_Open):
+    name = _s()
+
+
+class EndpointHints(_Open):
+    forZones, forNodes = _list(ForZone), _list(ForZone)
+
+
+class SliceEndpoint(_Open):
+    addresses = _strs()
+    conditions = fields.Nested(EndpointConditions, **N)
+    hostname, nodeName, zone = _s(), _s(), _s()
+    targetRef = fields.Nested(ObjectReference, **N)
+    deprecatedTopology = _str_map()
+    hints = fields.Nested(EndpointHints, **N)
+
+
+class EndpointSlice(_Open):
+    addressType = _s()
+    endpoints = _list(SliceEndpoint)
+    ports = _list(EndpointPort)
+
+
 KIND_SCHEMAS: dict[str, Schema] = {
     "Pod": Pod(), "Node": Node(), "Namespace": Namespace(), "Event": Event(), "Service": Service(),
+    "Endpoints": Endpoints(), "EndpointSlice": EndpointSlice(),
 }

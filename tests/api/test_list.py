@@ -108,7 +108,7 @@ LABELS = {
 
 @pytest.fixture(scope="module")
 def populated() -> Iterator[Any]:
-    app = create_app({"db": "sqlite://", "nodes": 3})
+    app = create_app({"db": "sqlite://", "nodes": 3, "kubelet": "off"})  # pods stay as written
     c = app.test_client()
     for name, labels in LABELS.items():
         create(c, pod(name, labels, node="node-1" if name == "f" else None))
