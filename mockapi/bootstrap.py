@@ -49,6 +49,21 @@ def ensure_initial_state(registry: Registry, config: Config) -> None:
         registry.create(node_rt, "", build_node(i, config.pod_cidr, config.node_ip_cidr,
                                                 config.kubernetes_version, created))
     _ensure_kubernetes_service(registry, config, existing)
+    _ensure_service_cidr(registry, config)
+
+
+def _ensure_service_cidr(registry: Registry, config: Config) -> None:
+    """The ServiceCIDR "kubernetes" for the configured ranges (read-only through the API)."""
+    from .registry.networking import SERVICE_CIDRS, service_cidr
+
+    cidrs = [c.strip() for c in config.service_cidr.split(",") if c.strip()]
+    current = registry.write(lambda txn: txn.get(SERVICE_CIDRS, "", "kubernetes"), dry_run=True)
+    if current is None:
+        registry.create(SERVICE_CIDRS, "", service_cidr(cidrs))
+    elif current["spec"].get("cidrs") != cidrs:
+        updated = copy.deepcopy(current)
+        updated["spec"]["cidrs"] = cidrs
+        registry.update(SERVICE_CIDRS, "", "kubernetes", updated)
 
 
 def _ensure_kubernetes_service(registry: Registry, config: Config, existing: dict | None) -> None:

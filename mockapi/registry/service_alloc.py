@@ -15,6 +15,7 @@ from ..allocators import AllocationError, Allocators, Full, PortOperation, alloc
 from ..config import Config
 from ..errors import Cause, StatusError, invalid
 from ..storage import store
+from . import networking
 from .base import Obj
 from .service_fields import (
     EXTERNAL_NAME,
@@ -161,6 +162,8 @@ def _alloc_ips(txn: Any, svc: Obj, allocs: Allocators, wanted: dict[str, str]) -
             else:
                 allocator.allocate(txn.conn, ip, owner_of(svc), dry_run=txn.dry_run)
                 out[family] = ip
+            if not txn.dry_run:
+                networking.record_ip(txn, out[family], svc)
         except Full:
             raise internal_error("failed to allocate a serviceIP: range is full") from None
         except AllocationError as err:
@@ -338,6 +341,7 @@ def allocate_update(txn: Any, svc: Obj, old: Obj) -> None:
             allocator = allocs.for_family(family)
             if allocator is not None:
                 allocator.release(txn.conn, ip, owner_of(svc))
+                networking.forget_ip(txn, ip)
     op.commit()
     if (is_our_load_balancer(svc) or old_type == LOAD_BALANCER) and spec_of(svc) != spec_of(old):
         reconcile_load_balancer(txn, svc, allocs)
@@ -346,6 +350,9 @@ def allocate_update(txn: Any, svc: Obj, old: Obj) -> None:
 def release_all(txn: Any, svc: Obj) -> None:
     """Everything the Service held: ClusterIPs, NodePorts, health-check port, LoadBalancer IPs."""
     store.release_owner(txn.conn, owner_of(svc))
+    for ip in cluster_ips(svc):
+        if ip and ip != "None":
+            networking.forget_ip(txn, ip)
 
 
 def is_our_load_balancer(svc: Obj) -> bool:
