@@ -5,6 +5,7 @@ database)."""
 from __future__ import annotations
 
 import copy
+import ipaddress
 import logging
 
 from .allocators import allocators_for
@@ -12,7 +13,7 @@ from .config import Config
 from .errors import StatusError
 from .registry import RESOURCES_BY_KIND
 from .registry.nodes import build_node
-from .registry.objectmeta import now
+from .registry.objectmeta import fill_for_create, now
 from .registry.rest import Registry, Txn
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -49,7 +50,55 @@ def ensure_initial_state(registry: Registry, config: Config) -> None:
         registry.create(node_rt, "", build_node(i, config.pod_cidr, config.node_ip_cidr,
                                                 config.kubernetes_version, created))
     _ensure_kubernetes_service(registry, config, existing)
+    _ensure_kubernetes_endpoints(registry, config)
     _ensure_service_cidr(registry, config)
+
+
+def advertise_address(config: Config) -> str:
+    """The address the ``kubernetes`` Service's endpoints point at: the bind address, or for a
+    wildcard bind the first address of the node network (the apiserver's advertise address)."""
+    if config.host in ("", "0.0.0.0", "::"):
+        return str(ipaddress.ip_network(config.node_ip_cidr, strict=False).network_address + 1)
+    try:
+        return str(ipaddress.ip_address(config.host))
+    except ValueError:
+        return "127.0.0.1"  # a host name such as localhost
+
+
+def _ensure_kubernetes_endpoints(registry: Registry, config: Config) -> None:
+    """Endpoints and EndpointSlice ``kubernetes`` pointing at this server, written as the apiserver's
+    endpoint reconciler writes them (directly: a loopback address is fine for the server itself)."""
+    ip, port = advertise_address(config), config.port
+    family = "IPv6" if ":" in ip else "IPv4"
+    endpoints = {
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+        "subsets": [{"addresses": [{"ip": ip}], "ports": [{"name": "https", "port": port, "protocol": "TCP"}]}],
+    }
+    endpoint_slice = {
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"kubernetes.io/service-name": "kubernetes"}},
+        "addressType": family,
+        "endpoints": [{"addresses": [ip], "conditions": {"ready": True}}],
+        "ports": [{"name": "https", "port": port, "protocol": "TCP"}],
+    }
+
+    def write(txn: Txn) -> None:
+        for kind, desired in (("Endpoints", endpoints), ("EndpointSlice", endpoint_slice)):
+            rt = RESOURCES_BY_KIND[kind]
+            current = txn.get(rt, "default", "kubernetes")
+            if current is None:
+                obj = copy.deepcopy(desired)
+                fill_for_create(rt, obj, "default")
+                rt.strategy.default(obj)
+                txn.insert(rt, obj)
+            elif any(current.get(k) != v for k, v in desired.items() if k not in ("metadata", "apiVersion", "kind")):
+                new = copy.deepcopy(current)
+                new.update({k: v for k, v in desired.items() if k not in ("metadata", "apiVersion", "kind")})
+                txn.replace(rt, new, current)
+
+    registry.write(write)
 
 
 def _ensure_service_cidr(registry: Registry, config: Config) -> None:

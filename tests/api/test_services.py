@@ -534,3 +534,15 @@ def test_generate_name_retries_do_not_leak_allocations(client: FlaskClient, app:
     assert set(held(app, "web-fresh")) == {"service-ip", "node-port"}
     assert {owner for _, _, owner in all_held(app)} == {
         "services/default/kubernetes", "services/default/web-taken", "services/default/web-fresh"}
+
+
+def test_kubernetes_service_has_endpoints_at_the_server(client) -> None:
+    """The apiserver's endpoint reconciler: Endpoints and EndpointSlice "kubernetes" name this server."""
+    ep = client.get("/api/v1/namespaces/default/endpoints/kubernetes").get_json()
+    assert ep["subsets"] == [{"addresses": [{"ip": "127.0.0.1"}],
+                              "ports": [{"name": "https", "port": 8080, "protocol": "TCP"}]}]
+    assert ep["metadata"]["labels"] == {"endpointslice.kubernetes.io/skip-mirror": "true"}
+    es = client.get("/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes").get_json()
+    assert es["metadata"]["labels"]["kubernetes.io/service-name"] == "kubernetes"
+    assert es["endpoints"] == [{"addresses": ["127.0.0.1"], "conditions": {"ready": True}}]
+    assert es["ports"] == [{"name": "https", "port": 8080, "protocol": "TCP"}]
