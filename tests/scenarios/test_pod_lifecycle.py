@@ -168,3 +168,22 @@ def test_graceful_deletion_server() -> None:
         assert _pod(url, "default", "t2")["status"]["podIP"] == ip == "10.244.0.2"
     finally:
         server.stop()
+
+
+def test_kubectl_get_endpoints_and_endpointslices(kubectl_cluster, cluster_ns: str) -> None:  # type: ignore[no-untyped-def]
+    """What `kubectl get endpoints,endpointslices` prints for three ready pods behind a Service."""
+    for i in range(3):
+        kubectl_cluster("run", f"web-{i}", "-n", cluster_ns, "--image=nginx", "-l", "app=web", "--port=8080")
+    kubectl_cluster("create", "service", "clusterip", "web", "-n", cluster_ns, "--tcp=80:8080")
+    out = kubectl_cluster("get", "endpoints,endpointslices", "-n", cluster_ns).stdout
+    lines = out.splitlines()
+    assert lines[0].split() == ["NAME", "ENDPOINTS", "AGE"]
+    ep_line = next(line for line in lines if line.startswith("endpoints/web "))
+    assert ep_line.split()[1].count(":8080") == 3
+    header = next(line for line in lines if line.startswith("NAME") and "ADDRESSTYPE" in line)
+    assert header.split() == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
+    slice_line = next(line for line in lines if line.startswith("endpointslice.discovery.k8s.io/web-"))
+    cells = slice_line.split()
+    assert cells[1:3] == ["IPv4", "8080"] and cells[3].count(".") == 9  # three IPv4 addresses
+    describe = kubectl_cluster("describe", "service", "web", "-n", cluster_ns).stdout
+    assert "Endpoints:" in describe and ":8080" in describe
