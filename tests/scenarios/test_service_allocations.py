@@ -53,9 +53,10 @@ def test_concurrent_creates_on_two_workers_never_duplicate(tmp_path: Path) -> No
             r = session().post(url, json=svc_body(f"s{i}", node_port=i % 2 == 0), timeout=30)
             return r.status_code, r.json()
 
-        def contend(i: int) -> int:  # everyone asks for the same address and the same port
+        def contend(i: int) -> int:  # everyone asks for the same address and port, both in the static
+            # bands, which dynamic allocation leaves alone (a dynamic-band port could already be taken)
             r = session().post(url, json=svc_body(f"race{i}", True, clusterIP="10.96.0.200",
-                                                  ports=[{"port": 80, "nodePort": 30999}]), timeout=30)
+                                                  ports=[{"port": 80, "nodePort": 30050}]), timeout=30)
             return r.status_code
 
         with ThreadPoolExecutor(THREADS) as pool:
