@@ -36,6 +36,9 @@ def main() -> None:
               help="auto (default): controllers run inside every write; manual: only on POST /mock/reconcile.")
 @click.option("--max-endpoints-per-slice", type=int, default=None,
               help="Endpoints per EndpointSlice written by the controller (1..1000, default 100).")
+@click.option("--cluster-domain", default=None, help="Cluster DNS zone (default cluster.local).")
+@click.option("--dns-port", type=int, default=None,
+              help="Also serve cluster DNS (UDP and TCP) on the bind host at this port (default 0: off).")
 @click.option("--log-level", default=None, help="debug, info, warning (default), error.")
 @click.option("--access-log/--no-access-log", default=None, help="Log every request.")
 def serve(**options: object) -> None:
@@ -54,6 +57,8 @@ def serve(**options: object) -> None:
         raise click.UsageError("--max-endpoints-per-slice must be between 1 and 1000")
     if config.kubelet not in ("on", "off"):
         raise click.UsageError("--kubelet must be on or off")
+    if not 0 <= config.dns_port <= 65535:
+        raise click.UsageError("--dns-port must be between 0 and 65535")
     run(config)
 
 
@@ -103,6 +108,32 @@ def repair(url: str | None, **ranges: str | None) -> None:
         database.dispose()
     for line in report.lines():
         click.echo(line)
+
+
+@main.command()
+@click.option("--server", default=None,
+              help="Server URL (default http://MOCKAPI_HOST:MOCKAPI_PORT, i.e. http://127.0.0.1:8080).")
+@click.option("--node", default=None, help="One node only.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "iptables"]), default="table",
+              help="table (default), json, or iptables (iptables-save text per node).")
+def routes(server: str | None, node: str | None, fmt: str) -> None:
+    """Print the routing table (what kube-proxy would program) of a running server."""
+    import json as json_module
+
+    from .routes_cli import fetch, render_table
+
+    if server is None:
+        config = load_config()
+        server = f"http://{config.host}:{config.port}"
+    try:
+        text = fetch(server, node, fmt)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "table":
+        text = render_table(json_module.loads(text))
+    elif fmt == "json":
+        text = json_module.dumps(json_module.loads(text), indent=2)
+    click.echo(text.rstrip("\n"))
 
 
 @main.command()

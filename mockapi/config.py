@@ -35,6 +35,8 @@ class Config:
     max_endpoints_per_slice: int = 100  # EndpointSlice controller: endpoints per slice (1..1000)
     kubelet: str = "on"  # "on": the simulated scheduler and kubelet bind, start and ready pods; "off": pods stay as written
     graceful_deletion: bool = False  # pods on a node stay terminating for their grace period when deleted
+    cluster_domain: str = "cluster.local"  # DNS zone of Services and pods (GET /mock/dns, --dns-port)
+    dns_port: int = 0  # a DNS server (UDP and TCP) on the bind host at this port; 0: none
     log_level: str = "warning"
     access_log: bool = False
 

@@ -14,6 +14,8 @@ from .controllers import endpointslices as endpointslice_controller
 from .controllers import gc as gc_controller
 from .controllers import graceful, kubelet
 from .controllers import namespace as namespace_controller
+from .dns.server import DnsServer
+from .dns.source import lookup as dns_lookup
 from .registry import ALL
 from .registry.rest import Registry
 from .storage import migrate, store
@@ -55,6 +57,7 @@ class Runtime:
             self.registry.write(endpoints_controller.resync)
             self.registry.write(endpointslice_controller.resync)
         self.started = False
+        self.dns: DnsServer | None = None
 
     def repair(self) -> RepairReport:
         """The allocation repair pass (also ``mockapi repair``): logged at info when it fixed something."""
@@ -71,13 +74,29 @@ class Runtime:
             self.hub.start()
             if self.config.graceful_deletion:
                 self.reaper.start()
+            self.start_dns()
             self.started = True
+
+    def start_dns(self) -> None:
+        """The ``--dns-port`` server on the bind host (one per host:port; see dns.server)."""
+        if self.config.dns_port and self.dns is None:
+            zone, db = self.config.cluster_domain, self.db
+            server = DnsServer(lambda name, qtype: dns_lookup(db, name, qtype, zone), zone,
+                               self.config.host, self.config.dns_port)
+            if server.start():
+                self.dns = server
+
+    def stop_dns(self) -> None:
+        if self.dns is not None:
+            self.dns.stop()
+            self.dns = None
 
     def after_fork(self) -> None:
         if not self.db.is_memory:
             self.db.engine.dispose(close=False)
 
     def close(self) -> None:
+        self.stop_dns()
         self.hub.stop()
         self.reaper.stop()
         self.db.dispose()

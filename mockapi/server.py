@@ -32,6 +32,11 @@ class Worker(ThreadWorker):
         super().handle_quit(sig, frame)
 
 
+def _worker_exit(_server: Any, _worker: Any) -> None:
+    if _APP is not None:
+        runtime_of(_APP).stop_dns()
+
+
 def _post_fork(_server: Any, _worker: Any) -> None:
     runtime = runtime_of(_APP)
     runtime.after_fork()
@@ -59,6 +64,7 @@ class Server(BaseApplication):
             "loglevel": c.log_level,
             "accesslog": "-" if c.access_log else None,
             "post_fork": _post_fork,
+            "worker_exit": _worker_exit,
             "proc_name": "mockapi",
         }
         for key, value in options.items():

@@ -502,6 +502,8 @@ EXPECTED_ERRORS = {  # documented answers that are errors for the objects used h
     ("/apis/{group}", "get"): 404,  # no named API group is served yet
     ("/apis/{group}/{version}", "get"): 404,
     ("/api/v1/namespaces/{name}", "delete"): 403,  # "default" may not be deleted
+    ("/mock/dns", "get"): 400,  # no name given
+    ("/mock/trace", "post"): 400,  # an empty body is not a packet
 }
 
 

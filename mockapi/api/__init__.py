@@ -13,10 +13,12 @@ from ..errors import StatusError, internal, method_not_allowed, path_not_found, 
 from ..registry import ALL
 from ..runtime import Runtime
 from .admin import register_admin
+from .dns import register_dns
 from .discovery import Discovery
 from .handlers import Handlers
 from .openapi_v3 import OpenAPIV3
 from .paths import PathResolver
+from .routing import register_routing
 from .wire import respond, status_response
 
 log = logging.getLogger("mockapi.api")
@@ -84,6 +86,8 @@ def register(app: Flask, runtime: Runtime) -> None:
         return handlers.dispatch(request, resolver.resolve(group, version, rest))
 
     register_admin(app, runtime)
+    register_routing(app, runtime)
+    register_dns(app, runtime)
     v3 = OpenAPIV3(resources, config.kubernetes_version)
 
     @app.get("/openapi/v3")
