@@ -29,7 +29,7 @@ from mockapi.registry.base import ResourceType
 DOC_FILE = Path(__file__).resolve().parent.parent / "openapi.yaml"
 DOC_URI = "urn:mockapi:openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
-PATCH_TYPES = {"application/json-patch+json", "application/merge-patch+json",
+PATCH_TYPES = {"application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json",
                "application/strategic-merge-patch+json"}
 LIST_PARAMS = {"labelSelector", "fieldSelector", "limit", "continue", "resourceVersion",
                "resourceVersionMatch", "watch", "allowWatchBookmarks", "timeoutSeconds", "sendInitialEvents",
@@ -37,6 +37,9 @@ LIST_PARAMS = {"labelSelector", "fieldSelector", "limit", "continue", "resourceV
 WATCH_PARAMS = LIST_PARAMS - {"limit", "continue", "watch"}
 WRITE_PARAMS = {"dryRun", "fieldManager", "fieldValidation", "pretty"}
 DELETE_PARAMS = {"dryRun", "gracePeriodSeconds", "propagationPolicy", "pretty"}
+# pods/log reads PodLogOptions, not an object (text/plain; no resourceVersion)
+LOG_PARAMS = {"container", "follow", "previous", "timestamps", "tailLines", "limitBytes", "sinceSeconds",
+              "sinceTime", "pretty"}
 DELETE_COLLECTION_PARAMS = DELETE_PARAMS | {"labelSelector", "fieldSelector", "limit", "continue",
                                             "resourceVersion", "resourceVersionMatch"}
 PATH_NOT_FOUND = "the server could not find the requested resource"
@@ -315,6 +318,9 @@ def test_kind_paths_operations_and_schemas(contract: Contract, rt: ResourceType)
                         "post": WRITE_PARAMS, "put": WRITE_PARAMS, "patch": WRITE_PARAMS,
                         "delete": DELETE_PARAMS, "deletecollection": DELETE_COLLECTION_PARAMS,
                         "get": {"pretty", "resourceVersion"}}[action]
+            is_log = path.endswith("/log")
+            if is_log:
+                required = LOG_PARAMS
             assert required <= params, f"{where} lacks {sorted(required - params)}"
             if action != "list":
                 assert "watch" not in params, f"{where}: only collection GETs honour watch"
@@ -324,6 +330,9 @@ def test_kind_paths_operations_and_schemas(contract: Contract, rt: ResourceType)
             oks = success_codes(rt, path, action)
             for ok in sorted(oks):
                 success, _ = contract.response(path, method, ok)
+                if is_log:
+                    assert success["content"] == {"text/plain": {"schema": {"type": "string"}}}, where
+                    continue
                 schema = success["content"]["application/json"]["schema"]
                 assert set(_refs(schema)) == success_kinds(rt, action), f"{where} {ok}: {_refs(schema)}"
 
@@ -339,7 +348,7 @@ def test_kind_paths_operations_and_schemas(contract: Contract, rt: ResourceType)
             if action in ("list", "deletecollection"):
                 assert {400, 410, 504} <= errors, where
             if action == "get":
-                assert {400, 504} <= errors, where  # a resourceVersion newer than the server's
+                assert ({400, 422} if is_log else {400, 504}) <= errors, where  # a resourceVersion newer than the server's
             for code in errors:
                 response, _ = contract.response(path, method, code)
                 assert response["content"]["application/json"]["schema"] == STATUS_REF, f"{where} {code}"
@@ -739,7 +748,7 @@ def test_single_object_get_ignores_watch(contract: Contract, http: FlaskClient, 
         name = EXISTING[rt.kind]
     revision = int(http.get(_url(collection_path(rt))).get_json()["metadata"]["resourceVersion"])
     reads = [item_path(rt)] + [f"{item_path(rt)}/{sub}" for sub, verbs in rt.subresource_verbs.items()
-                               if "get" in verbs]
+                               if "get" in verbs and sub != "log"]  # pods/log reads no object
     for path in reads:
         url = _url(path, name)
         resp = http.get(url + "?watch=true&timeoutSeconds=1")

@@ -96,7 +96,7 @@ def register(app: Flask, runtime: Runtime) -> None:
 
     @app.get("/openapi/v3/<path:key>")
     def openapi_v3_document(key: str) -> Response:
-        body = v3.documents.get(key.strip("/"))
+        body = v3.document(key)
         if body is None:
             raise path_not_found()
         response = Response(body, content_type="application/json")

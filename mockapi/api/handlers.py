@@ -13,7 +13,7 @@ from ..patch.apply import APPLY_PATCH, PATCH_TYPES, apply_patch
 from ..registry.base import ResourceType
 from ..runtime import Runtime
 from ..schemas.objects import check_object, check_delete_options
-from . import listing, watch
+from . import listing, ssa, watch
 from .paths import Target
 from .tables import TableWriter, include_object, table_version
 from .wire import decode_body, dry_run, flag, media_type, respond
@@ -30,6 +30,8 @@ class Handlers:
                    else target.rt.verbs)
         if verb not in allowed:
             raise method_not_allowed()
+        if target.subresource == "log":  # pods/log: GET only (subresource_verbs)
+            return self.log(request, target)
         return getattr(self, verb if verb != "deletecollection" else "delete_collection")(request, target)
 
     @staticmethod
@@ -56,6 +58,13 @@ class Handlers:
 
     def watch(self, request: Request, target: Target) -> Response:
         return watch.stream(self.rt, request, target)
+
+    def log(self, request: Request, target: Target) -> Response:
+        """pods/{name}/log: a simulated container log (``podlog``)."""
+        from . import podlog
+
+        row = self.registry.get(target.rt, target.namespace or "", target.name or "")
+        return podlog.serve(row.obj(), request)
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, request: Request, target: Target) -> Response:
@@ -87,14 +96,16 @@ class Handlers:
     def create(self, request: Request, target: Target) -> Response:
         rt = target.rt
         obj = self.registry.create(rt, target.namespace or "", self._body(request, rt),
-                                   dry_run=dry_run(request.args, "CreateOptions"))
+                                   dry_run=dry_run(request.args, "CreateOptions"),
+                                   manager=ssa.manager_of(request))
         return respond(request, _json.dumpb(obj), 201)
 
     def update(self, request: Request, target: Target) -> Response:
         rt = target.rt
         obj, created = self.registry.update(rt, target.namespace or "", target.name or "",
                                             self._body(request, rt), subresource=target.subresource,
-                                            dry_run=dry_run(request.args, "UpdateOptions"))
+                                            dry_run=dry_run(request.args, "UpdateOptions"),
+                                            manager=ssa.manager_of(request))
         return respond(request, _json.dumpb(obj), 201 if created else 200)
 
     def patch(self, request: Request, target: Target) -> Response:
@@ -105,8 +116,7 @@ class Handlers:
 
             raise unsupported_media_type(ctype, PATCH_TYPES)
         if ctype == APPLY_PATCH:
-            raise StatusError(415, "server-side apply (application/apply-patch+yaml) is not supported yet; use "
-                              "client-side apply or a strategic merge patch", reason="UnsupportedMediaType")
+            return ssa.serve(self.registry, request, target)
         patch = decode_body(request, patch=True)
         schema = rt.patch_schema
 
@@ -116,7 +126,8 @@ class Handlers:
 
         obj = self.registry.patch(rt, target.namespace or "", target.name or "", patcher,
                                   subresource=target.subresource,
-                                  dry_run=dry_run(request.args, "PatchOptions"))
+                                  dry_run=dry_run(request.args, "PatchOptions"),
+                                  manager=ssa.manager_of(request))
         return respond(request, _json.dumpb(obj))
 
     def delete(self, request: Request, target: Target) -> Response:

@@ -37,6 +37,8 @@ def decode_body(request: Request, *, required: bool = True, patch: bool = False)
     is_json = ctype in ("", JSON) or (patch and ctype.endswith("+json"))
     is_yaml = ctype == YAML or (patch and ctype.endswith("+yaml"))
     data = request.get_data(cache=True)
+    if ctype == PROTOBUF and not patch and (data.strip() or required):
+        raise protobuf_unsupported()
     if not is_json and not is_yaml and (data.strip() or required):
         raise unsupported_media_type(ctype, ("application/json", "application/yaml"))
     if not data.strip():
@@ -53,6 +55,23 @@ def decode_body(request: Request, *, required: bool = True, patch: bool = False)
         raise bad_request(f"error decoding request body: invalid YAML: {exc}") from None
     except (RecursionError, ValueError) as exc:
         raise bad_request(f"error decoding request body: {type(exc).__name__}: nesting too deep") from None
+
+
+PROTOBUF = "application/vnd.kubernetes.protobuf"
+PROTOBUF_HINT = (
+    "; mockapi does not decode protobuf request bodies. kubectl 1.32 and later send them for the generator "
+    "commands (kubectl create namespace|configmap|secret|service ...), which therefore fail against "
+    "mockapi: write the object as YAML and use `kubectl create -f` or `kubectl apply -f`, or use kubectl "
+    "1.31 or older (the gcloud kubectl dispatcher picks kubectl.1.<minor> from this server's /version, "
+    "v1.31 unless MOCKAPI_KUBERNETES_VERSION says otherwise; or run kubectl.1.31 directly)"
+)
+
+
+def protobuf_unsupported() -> StatusError:
+    """415 for an ``application/vnd.kubernetes.protobuf`` body, saying what to do instead."""
+    err = unsupported_media_type(PROTOBUF, ("application/json", "application/yaml"))
+    err.message += PROTOBUF_HINT
+    return err
 
 
 def wants_yaml(request: Request) -> bool:

@@ -75,8 +75,7 @@ def carry_for_update(rt: ResourceType, new: Obj, old: Obj) -> None:
             meta[key] = old_meta[key]
         else:
             meta.pop(key, None)
-    meta.pop("managedFields", None)
-    meta.pop("selfLink", None)
+    meta.pop("selfLink", None)  # managedFields: mockapi.registry.managedfields.record
     if rt.namespaced and not meta.get("namespace"):
         meta["namespace"] = old_meta.get("namespace")
 

@@ -91,6 +91,8 @@ class PodStrategy(Strategy):
     returns_deleted_object = True
     # podStatusStrategy: "don't allow the pods/status endpoint to touch owner references"
     status_resets_metadata = ("ownerReferences",)
+    #: pods/log: a simulated container log (mockapi.api.podlog)
+    extra_subresources = {"log": ("get",)}
 
     def default(self, obj: Obj) -> None:
         spec = obj.get("spec")

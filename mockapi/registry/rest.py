@@ -27,7 +27,7 @@ from ..errors import (
 )
 from ..storage import store
 from ..storage.engine import Database
-from . import objectmeta
+from . import managedfields, objectmeta
 from .base import Obj, ResourceType
 
 
@@ -287,7 +287,8 @@ class Registry:
             raise err
 
     # -- writes -------------------------------------------------------------------------------
-    def prepare_create(self, rt: ResourceType, namespace: str, body: Obj) -> tuple[Obj, bool]:
+    def prepare_create(self, rt: ResourceType, namespace: str, body: Obj,
+                       who: managedfields.Manager | None = None) -> tuple[Obj, bool]:
         """Metadata, defaults and validation of a new object (no storage yet)."""
         obj = copy.deepcopy(body)
         meta = obj.setdefault("metadata", {})
@@ -304,6 +305,7 @@ class Registry:
             causes = objectmeta.validate(rt, obj) + rt.strategy.validate(obj)
         if causes:
             raise invalid(rt.kind, meta.get("name") or meta.get("generateName", ""), causes, rt.group)
+        managedfields.record_create(rt, obj, body, who, objectmeta.now())
         return obj, generated
 
     def insert_new(self, txn: Txn, rt: ResourceType, namespace: str, obj: Obj, generated: bool) -> Obj:
@@ -317,17 +319,18 @@ class Registry:
                 obj["metadata"]["name"] = objectmeta.generate_name(obj["metadata"]["generateName"])
         raise AssertionError("unreachable")
 
-    def create(self, rt: ResourceType, namespace: str, body: Obj, *, dry_run: bool = False) -> Obj:
+    def create(self, rt: ResourceType, namespace: str, body: Obj, *, dry_run: bool = False,
+               manager: managedfields.Manager | None = None) -> Obj:
         def do(txn: Txn) -> Obj:
             if rt.namespaced:  # NamespaceLifecycle admission runs before validation
                 self.namespace_state(txn.conn, namespace, rt, (body.get("metadata") or {}).get("name") or "")
-            obj, generated = self.prepare_create(rt, namespace, body)
+            obj, generated = self.prepare_create(rt, namespace, body, manager)
             return self.insert_new(txn, rt, namespace, obj, generated)
 
         return self.write(do, dry_run=dry_run)
 
     def update(self, rt: ResourceType, namespace: str, name: str, body: Obj, *, subresource: str = "",
-               dry_run: bool = False) -> tuple[Obj, bool]:
+               dry_run: bool = False, manager: managedfields.Manager | None = None) -> tuple[Obj, bool]:
         """PUT: replace the object (or its status) under optimistic concurrency; returns (object,
         created?) since kinds that allow create-on-update create a missing object."""
         meta = body.get("metadata") or {}
@@ -344,7 +347,7 @@ class Registry:
                     fresh = copy.deepcopy(body)
                     fresh.setdefault("metadata", {})["name"] = name
                     self.namespace_state(txn.conn, namespace, rt, name)
-                    obj, _ = self.prepare_create(rt, namespace, fresh)
+                    obj, _ = self.prepare_create(rt, namespace, fresh, manager)
                     return self.insert_new(txn, rt, namespace, obj, False), True
                 raise not_found(rt.plural, name, rt.group)
             new = copy.deepcopy(body)
@@ -353,12 +356,12 @@ class Registry:
             rv = new["metadata"].get("resourceVersion")
             if rv and rv != old["metadata"]["resourceVersion"]:
                 raise stale_resource_version(rt.plural, name, rt.group)
-            return self._apply_update(txn, rt, new, old, subresource), False
+            return self._apply_update(txn, rt, new, old, subresource, manager), False
 
         return self.write(do, dry_run=dry_run)
 
     def patch(self, rt: ResourceType, namespace: str, name: str, patcher: Callable[[Obj], Obj], *,
-              subresource: str = "", dry_run: bool = False) -> Obj:
+              subresource: str = "", dry_run: bool = False, manager: managedfields.Manager | None = None) -> Obj:
         """PATCH: ``patcher`` turns the current object into the desired one (raises 4xx itself)."""
 
         def do(txn: Txn) -> Obj:
@@ -379,11 +382,12 @@ class Registry:
             rv = new_meta.get("resourceVersion")
             if rv and rv != old["metadata"]["resourceVersion"]:
                 raise stale_resource_version(rt.plural, name, rt.group)
-            return self._apply_update(txn, rt, new, old, subresource)
+            return self._apply_update(txn, rt, new, old, subresource, manager)
 
         return self.write(do, dry_run=dry_run)
 
-    def _apply_update(self, txn: Txn, rt: ResourceType, new: Obj, old: Obj, subresource: str) -> Obj:
+    def _apply_update(self, txn: Txn, rt: ResourceType, new: Obj, old: Obj, subresource: str,
+                      who: managedfields.Manager | None = None) -> Obj:
         new.setdefault("metadata", {})
         uid = new["metadata"].get("uid")
         if uid and uid != old["metadata"]["uid"]:
@@ -406,6 +410,7 @@ class Registry:
                 causes = objectmeta.validate_update(rt, new, old) + rt.strategy.validate_update(new, old)
         if causes:
             raise invalid(rt.kind, new["metadata"]["name"], causes, rt.group)
+        managedfields.record(rt, new, old, who, subresource, objectmeta.now())
         objectmeta.bump_generation(rt, new, old)
         new["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
         if new == old:  # (dict equality: key order is not a change)

@@ -309,4 +309,7 @@ def test_openapi_v3_lets_kubectl_validate_every_kind(client):
     schemas = doc["components"]["schemas"]
     assert schemas["io.k8s.api.core.v1.Pod"]["x-kubernetes-group-version-kind"] == [
         {"group": "", "version": "v1", "kind": "Pod"}]
+    # complete schemas (tests/api/test_openapi_v3.py has the details): kubectl explain and apply need them
+    containers = schemas["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"]
+    assert containers["x-kubernetes-patch-merge-key"] == "name"
     assert client.get("/openapi/v3/apis/nothing/v1").status_code == 404

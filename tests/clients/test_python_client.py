@@ -392,3 +392,28 @@ def test_dynamic_client_discovery(k8s_client: Any, namespace: str) -> None:
     assert ns.namespaced is False
     assert dyn.resources.get(api_version="v1", kind="Event").namespaced is True
     assert "status" in pods.subresources
+
+
+# -- server-side apply ----------------------------------------------------------------------------------------
+
+def test_server_side_apply_with_field_manager(v1: client.CoreV1Api, namespace: str) -> None:
+    body = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "py-ssa", "labels": {"app": "py"}},
+            "spec": {"selector": {"app": "py"}, "ports": [{"port": 80}]}}
+    created = v1.patch_namespaced_service("py-ssa", namespace, body, field_manager="py",
+                                          _content_type="application/apply-patch+yaml")
+    assert created.spec.ports[0].port == 80 and created.spec.cluster_ip
+    assert [(e.manager, e.operation) for e in created.metadata.managed_fields] == [("py", "Apply")]
+    body["spec"]["ports"] = [{"port": 80}, {"port": 443, "name": "https"}]
+    body["spec"]["ports"][0]["name"] = "http"
+    updated = v1.patch_namespaced_service("py-ssa", namespace, body, field_manager="py",
+                                          _content_type="application/apply-patch+yaml")
+    assert sorted(p.port for p in updated.spec.ports) == [80, 443]
+    body["metadata"]["labels"] = {"app": "other"}
+    with pytest.raises(ApiException) as err:
+        v1.patch_namespaced_service("py-ssa", namespace, body, field_manager="py2",
+                                    _content_type="application/apply-patch+yaml")
+    assert err.value.status == 409
+    assert status_body(err.value)["details"]["causes"][0]["type"] == "FieldManagerConflict"
+    forced = v1.patch_namespaced_service("py-ssa", namespace, body, field_manager="py2", force=True,
+                                         _content_type="application/apply-patch+yaml")
+    assert forced.metadata.labels == {"app": "other"}
