@@ -244,6 +244,25 @@ def _slice_row(obj: Obj, now: _dt.datetime) -> list[Any]:
             _first_n(addrs) if addrs else "<unset>", age(meta.get("creationTimestamp"), now)]
 
 
+def _service_cidr_row(obj: Obj, now: _dt.datetime) -> list[Any]:
+    meta = _meta(obj)
+    return [meta.get("name", ""), ",".join((obj.get("spec") or {}).get("cidrs") or []),
+            age(meta.get("creationTimestamp"), now)]
+
+
+def _ip_address_row(obj: Obj, now: _dt.datetime) -> list[Any]:
+    """printIPAddress: the parent as group-resource[/namespace]/name, lower-cased."""
+    meta, ref = _meta(obj), (obj.get("spec") or {}).get("parentRef")
+    parent = "<none>"
+    if ref:
+        resource = ref.get("resource", "")
+        parent = (f"{resource}.{ref['group']}" if ref.get("group") else resource).lower()
+        if ref.get("namespace"):
+            parent += "/" + ref["namespace"]
+        parent += "/" + ref.get("name", "")
+    return [meta.get("name", ""), parent, age(meta.get("creationTimestamp"), now)]
+
+
 def _default_row(obj: Obj, now: _dt.datetime) -> list[Any]:
     meta = _meta(obj)
     return [meta.get("name", ""), age(meta.get("creationTimestamp"), now)]
@@ -281,6 +300,12 @@ PRINTERS: dict[str, tuple[list[Column], Callable[[Obj, _dt.datetime], list[Any]]
                        ("Ports", "The ports that are exposed by this slice.", 0),
                        ("Endpoints", "The addresses of the endpoints in this slice.", 0), ("Age", _AGE_DESC, 0)],
                       _slice_row),
+    "ServiceCIDR": ([("Name", _NAME_DESC, 0), ("CIDRs", "spec.cidrs defines the IP blocks in CIDR notation "
+                     "(e.g. \"192.168.0.0/24\" or \"2001:db8::/64\") from which to assign service cluster IPs.", 0),
+                     ("Age", _AGE_DESC, 0)], _service_cidr_row),
+    "IPAddress": ([("Name", _NAME_DESC, 0), ("ParentRef", "ParentRef references the resource that an IPAddress is "
+                   "attached to. An IPAddress must reference a parent object.", 0), ("Age", _AGE_DESC, 0)],
+                  _ip_address_row),
 }
 DEFAULT_PRINTER: tuple[list[Column], Callable[[Obj, _dt.datetime], list[Any]]] = (
     [("Name", _NAME_DESC, 0), ("Age", _AGE_DESC, 0)], _default_row)

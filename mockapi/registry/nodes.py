@@ -8,8 +8,10 @@ import ipaddress
 from ..errors import Cause
 from ..patch import schemas as patch_schemas
 from .base import Obj, ResourceType, Strategy
+from .objectmeta import now
 
 ZONES = ("zone-a", "zone-b", "zone-c")
+UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 ZONE_LABEL = "topology.kubernetes.io/zone"
 REGION_LABEL = "topology.kubernetes.io/region"
 
@@ -25,6 +27,27 @@ class NodeStrategy(Strategy):
         spec = obj["spec"]
         if spec.get("podCIDR") and not spec.get("podCIDRs"):
             spec["podCIDRs"] = [spec["podCIDR"]]
+        self._sync_unschedulable_taint(spec)
+
+    @staticmethod
+    def _sync_unschedulable_taint(spec: Obj) -> None:
+        """TaintNodesByCondition: a cordoned node carries node.kubernetes.io/unschedulable:NoSchedule
+        (the node lifecycle controller's job upstream; done at write time here, read-your-writes)."""
+        taints = spec.get("taints")
+        if taints is not None and not isinstance(taints, list):
+            return  # the wire-type check answers 400
+        taints = [t for t in taints or [] if isinstance(t, dict)]
+        has = any(t.get("key") == UNSCHEDULABLE_TAINT and t.get("effect") == "NoSchedule" for t in taints)
+        if spec.get("unschedulable") and not has:
+            taints.append({"key": UNSCHEDULABLE_TAINT, "effect": "NoSchedule", "timeAdded": now()})
+        elif not spec.get("unschedulable") and has:
+            taints = [t for t in taints if not (t.get("key") == UNSCHEDULABLE_TAINT and t.get("effect") == "NoSchedule")]
+        else:
+            return
+        if taints:
+            spec["taints"] = taints
+        else:
+            spec.pop("taints", None)
 
     def validate(self, obj: Obj) -> list[Cause]:
         causes: list[Cause] = []

@@ -110,3 +110,24 @@ def test_watch_events_are_one_row_tables_with_headers_once(live_server) -> None:
     assert [e["object"]["rows"][0]["cells"][0] for e in events[:2]] == ["tw1", "tw2"]
     for name in ("tw1", "tw2"):
         requests.delete(f"{url}/{name}", timeout=5)
+
+
+def test_service_cidr_and_ip_address_tables(client) -> None:
+    cidr = client.get("/apis/networking.k8s.io/v1/servicecidrs", headers={"Accept": TABLE}).get_json()
+    assert [c["name"] for c in cidr["columnDefinitions"]] == ["Name", "CIDRs", "Age"]
+    assert cidr["rows"][0]["cells"][:2] == ["kubernetes", "10.96.0.0/12"]
+    ips = client.get("/apis/networking.k8s.io/v1/ipaddresses", headers={"Accept": TABLE}).get_json()
+    assert [c["name"] for c in ips["columnDefinitions"]] == ["Name", "ParentRef", "Age"]
+    assert ips["rows"][0]["cells"][:2] == ["10.96.0.1", "services/default/kubernetes"]
+
+
+def test_cordon_adds_and_uncordon_removes_the_unschedulable_taint(client) -> None:
+    def patch(spec: dict) -> dict:
+        r = client.patch("/api/v1/nodes/node-1", data=json.dumps({"spec": spec}),
+                         headers={"Content-Type": "application/strategic-merge-patch+json"})
+        assert r.status_code == 200
+        return r.get_json()
+
+    taints = patch({"unschedulable": True})["spec"]["taints"]
+    assert [(t["key"], t["effect"]) for t in taints] == [("node.kubernetes.io/unschedulable", "NoSchedule")]
+    assert "taints" not in patch({"unschedulable": None})["spec"]
