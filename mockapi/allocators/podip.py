@@ -28,8 +28,13 @@ def _pool(node: str, cidr: str) -> OffsetPool | None:
     reserved = 3 if net.version == 4 else 2  # network, gateway (.1) and, for IPv4, broadcast
     size = min(net.num_addresses - reserved, IPV6_CAP)
     first = int(net.network_address) + 2
-    make = ipaddress.IPv4Address if net.version == 4 else ipaddress.IPv6Address
-    return OffsetPool(pool_name(node), size, 0, lambda off: str(make(first + off)))
+    if net.version == 4:  # formatted by hand: the lowest-free scan calls this per held address
+        return OffsetPool(pool_name(node), size, 0, lambda off: _dotted(first + off))
+    return OffsetPool(pool_name(node), size, 0, lambda off: str(ipaddress.IPv6Address(first + off)))
+
+
+def _dotted(n: int) -> str:
+    return f"{n >> 24 & 255}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
 
 
 def allocate(conn: Connection, node: str, cidrs: list[str], owner: str) -> list[str] | None:

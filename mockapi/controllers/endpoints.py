@@ -198,13 +198,20 @@ def _service_view(svc: Obj | None) -> Any:
 
 
 def pod_service_keys(txn: Txn, ch: Change) -> set[Key]:
-    if endpoints_view(ch.old) == endpoints_view(ch.new):
-        return set()
-    obj = ch.new or ch.old
-    assert obj is not None
-    ns = meta(obj).get("namespace", "")
-    label_sets = [meta(o).get("labels") for o in (ch.old, ch.new) if o is not None]
-    return {(ns, name) for name in servicematch.SERVICES.services_for(txn.conn, ns, label_sets)}
+    """The Services a pod change touches (shared by the Endpoints and EndpointSlice controllers,
+    which look at the same batch: computed once per change and transaction)."""
+    memo_key = ("pod_service_keys", id(ch))
+    if memo_key in txn.memo:
+        return set(txn.memo[memo_key])
+    keys: set[Key] = set()
+    if endpoints_view(ch.old) != endpoints_view(ch.new):
+        obj = ch.new or ch.old
+        assert obj is not None
+        ns = meta(obj).get("namespace", "")
+        label_sets = [meta(o).get("labels") for o in (ch.old, ch.new) if o is not None]
+        keys = {(ns, name) for name in servicematch.SERVICES.services_for(txn.conn, ns, label_sets)}
+    txn.memo[memo_key] = frozenset(keys)  # (txn.changes keeps ch alive, so its id is not reused)
+    return set(keys)
 
 
 def keys_for(txn: Txn, changes: list[Change]) -> set[Key]:

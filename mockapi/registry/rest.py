@@ -69,6 +69,7 @@ class Txn:
     registry: "Registry"
     changes: list[Change] = field(default_factory=list)
     dry_run: bool = False  # the transaction will be rolled back: answers carry no new resourceVersion
+    memo: dict[Any, Any] = field(default_factory=dict)  # per-transaction results controllers share
 
     # -- primitive writes (no validation beyond the store's) --------------------------------
     def insert(self, rt: ResourceType, obj: Obj) -> Obj:
