@@ -183,6 +183,8 @@ class KubeletController:
                     meta = ch.new["metadata"]
                     key = (meta.get("namespace", ""), meta["name"])
                     pods[key] = pods.get(key, False) or recompute
+            elif kind == "Pod" and ch.new is None and ((ch.old or {}).get("spec") or {}).get("nodeName"):
+                retry = True  # a bound pod went: its node has room again ("Too many pods")
             elif kind == "Node" and ch.new is not None:
                 name = ch.new["metadata"]["name"]
                 if ch.old is None or sched.node_ready(ch.old) != sched.node_ready(ch.new):

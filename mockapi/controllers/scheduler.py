@@ -138,6 +138,15 @@ def unfit_reason(pod: Obj, node: Obj) -> str | None:
     return None
 
 
+def max_pods(node: Obj) -> int | float:
+    """status.allocatable.pods (no limit when it is missing or not a number)."""
+    value = ((node.get("status") or {}).get("allocatable") or {}).get("pods")
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return float("inf")
+
+
 def unschedulable_message(reasons: list[str], total: int) -> str:
     """The scheduler's FitError text, with the preemption suffix."""
     if total == 0:
@@ -155,6 +164,8 @@ def choose(pod: Obj, nodes: list[Obj], counts: dict[str, int]) -> tuple[Obj | No
     fitting, reasons = [], []
     for node in nodes:
         reason = unfit_reason(pod, node)
+        if reason is None and counts.get(node["metadata"]["name"], 0) >= max_pods(node):
+            reason = "Too many pods"  # NodeResourcesFit on status.allocatable.pods
         if reason is None:
             fitting.append(node)
         else:

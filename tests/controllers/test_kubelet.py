@@ -359,3 +359,29 @@ def test_cli_kubelet_option() -> None:
     assert load_config(environ={}).kubelet == "on" and not load_config(environ={}).graceful_deletion
     env = {"MOCKAPI_KUBELET": "off", "MOCKAPI_GRACEFUL_DELETION": "true"}
     assert load_config(environ=env).kubelet == "off" and load_config(environ=env).graceful_deletion
+
+
+def test_too_many_pods_waits_for_room() -> None:
+    """NodeResourcesFit on status.allocatable.pods: a full node refuses pods ("Too many pods"); a
+    deleted pod makes room and the pending one is scheduled."""
+    import json
+
+    from mockapi.app import create_app
+
+    app = create_app({"db": "sqlite://", "nodes": 1, "kubelet": "on"})
+    try:
+        c = app.test_client()
+        r = c.patch("/api/v1/nodes/node-1/status", data=json.dumps({"status": {"allocatable": {"pods": "2"}}}),
+                    headers={"Content-Type": "application/merge-patch+json"})
+        assert r.status_code == 200
+        for i in range(3):
+            c.post(PODS, json={"metadata": {"name": f"p{i}"}, "spec": {"containers": [{"name": "c", "image": "i"}]}})
+        waiting = c.get(f"{PODS}/p2").get_json()
+        scheduled = next(x for x in waiting["status"]["conditions"] if x["type"] == "PodScheduled")
+        assert (waiting["status"]["phase"], scheduled["reason"]) == ("Pending", "Unschedulable")
+        assert scheduled["message"].startswith("0/1 nodes are available: 1 Too many pods.")
+        assert c.delete(f"{PODS}/p0").status_code == 200
+        started = c.get(f"{PODS}/p2").get_json()
+        assert started["spec"]["nodeName"] == "node-1" and started["status"]["phase"] == "Running"
+    finally:
+        app.extensions["mockapi"].close()
