@@ -6,7 +6,7 @@ the write's own transaction (read-your-writes)."""
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import StatusError
 from ..registry import RESOURCES_BY_KIND
@@ -214,15 +214,28 @@ def pod_service_keys(txn: Txn, ch: Change) -> set[Key]:
     return set(keys)
 
 
+def service_and_pod_keys(txn: Txn, ch: Change, service_view: Callable[[Obj | None], Any]) -> set[Key] | None:
+    """The Services a Service or Pod change touches (both endpoint controllers share this; each
+    passes the view of a Service it cares about); None for changes of other kinds."""
+    obj = ch.new or ch.old
+    assert obj is not None
+    if ch.rt.kind == "Service":
+        if service_view(ch.old) == service_view(ch.new):
+            return set()
+        return {(meta(obj).get("namespace", ""), meta(obj)["name"])}
+    if ch.rt.kind == "Pod":
+        return pod_service_keys(txn, ch)
+    return None
+
+
 def keys_for(txn: Txn, changes: list[Change]) -> set[Key]:
     keys: set[Key] = set()
     for ch in changes:
         kind, obj = ch.rt.kind, ch.new or ch.old
         assert obj is not None
-        if kind == "Service" and _service_view(ch.old) != _service_view(ch.new):
-            keys.add((meta(obj).get("namespace", ""), meta(obj)["name"]))
-        elif kind == "Pod":
-            keys |= pod_service_keys(txn, ch)
+        shared = service_and_pod_keys(txn, ch, _service_view)
+        if shared is not None:
+            keys |= shared
         elif kind == "Endpoints" and ch.new is None and ch.manager != NAME:
             keys.add((meta(obj).get("namespace", ""), meta(obj)["name"]))  # recreated if still wanted
     return keys

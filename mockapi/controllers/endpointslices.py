@@ -13,7 +13,7 @@ from ..registry import RESOURCES_BY_KIND
 from ..registry.rest import Change, Txn
 from ..storage import store
 from . import servicematch, slicehints
-from .endpoints import Key, pod_service_keys
+from .endpoints import Key, service_and_pod_keys
 from .podutil import TRIGGER_TIME, Obj, meta, rfc3339_nano, selector_of, spec
 from .slicepack import (
     CONTROLLER_NAME,
@@ -72,10 +72,9 @@ def keys_for(txn: Txn, changes: list[Change]) -> set[Key]:
     for ch in changes:
         kind, obj = ch.rt.kind, ch.new or ch.old
         assert obj is not None
-        if kind == "Service" and _service_view(ch.old) != _service_view(ch.new):
-            keys.add((meta(obj).get("namespace", ""), meta(obj)["name"]))
-        elif kind == "Pod":
-            keys |= pod_service_keys(txn, ch)
+        shared = service_and_pod_keys(txn, ch, _service_view)
+        if shared is not None:
+            keys |= shared
         elif kind == "EndpointSlice" and ch.manager != NAME:
             labels = meta(obj).get("labels") or {}
             if labels.get(MANAGED_BY_LABEL) == NAME and labels.get(SERVICE_NAME_LABEL):
