@@ -12,8 +12,9 @@ from ..errors import StatusError, bad_request, method_not_allowed
 from ..patch.apply import APPLY_PATCH, PATCH_TYPES, apply_patch
 from ..registry.base import ResourceType
 from ..runtime import Runtime
-from ..schemas.objects import check_object, check_delete_options
-from . import listing, ssa, watch
+from ..schemas.objects import check_delete_options, check_object
+from . import fieldvalidation, listing, ssa, watch
+from .fieldvalidation import IGNORE, problems
 from .paths import Target
 from .tables import TableWriter, include_object, table_version
 from .wire import decode_body, dry_run, flag, media_type, respond
@@ -23,6 +24,7 @@ class Handlers:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
         self.registry = runtime.registry
+        self.fields = fieldvalidation.validator(runtime.config.kubernetes_version)
 
     def dispatch(self, request: Request, target: Target) -> Response:
         verb = self._verb(request, target)
@@ -90,23 +92,31 @@ class Handlers:
         return respond(request, listing.list_body(rt, result))
 
     # -- writes --------------------------------------------------------------------------------
-    def _body(self, request: Request, rt: ResourceType) -> dict[str, Any]:
-        return check_object(decode_body(request), rt)
+    def _body(self, request: Request, rt: ResourceType, options_kind: str) -> tuple[dict[str, Any], list[str]]:
+        """The decoded object with undeclared fields dropped, and the warnings its fieldValidation
+        directive asks for (Strict: 400 instead)."""
+        mode = fieldvalidation.directive(request.args, options_kind)
+        duplicates: list[str] | None = None if mode == IGNORE else []
+        body = check_object(decode_body(request, duplicates=duplicates), rt)
+        unknown = self.fields.prune(rt, body)
+        return body, fieldvalidation.outcome(mode, problems(unknown, duplicates or []), cannot_handle=rt)
 
     def create(self, request: Request, target: Target) -> Response:
         rt = target.rt
-        obj = self.registry.create(rt, target.namespace or "", self._body(request, rt),
+        body, warnings = self._body(request, rt, "CreateOptions")
+        obj = self.registry.create(rt, target.namespace or "", body,
                                    dry_run=dry_run(request.args, "CreateOptions"),
                                    manager=ssa.manager_of(request))
-        return respond(request, _json.dumpb(obj), 201)
+        return with_warnings(respond(request, _json.dumpb(obj), 201), warnings)
 
     def update(self, request: Request, target: Target) -> Response:
         rt = target.rt
+        body, warnings = self._body(request, rt, "UpdateOptions")
         obj, created = self.registry.update(rt, target.namespace or "", target.name or "",
-                                            self._body(request, rt), subresource=target.subresource,
+                                            body, subresource=target.subresource,
                                             dry_run=dry_run(request.args, "UpdateOptions"),
                                             manager=ssa.manager_of(request))
-        return respond(request, _json.dumpb(obj), 201 if created else 200)
+        return with_warnings(respond(request, _json.dumpb(obj), 201 if created else 200), warnings)
 
     def patch(self, request: Request, target: Target) -> Response:
         rt = target.rt
@@ -115,20 +125,28 @@ class Handlers:
             from ..errors import unsupported_media_type
 
             raise unsupported_media_type(ctype, PATCH_TYPES)
+        mode = fieldvalidation.directive(request.args, "PatchOptions")
         if ctype == APPLY_PATCH:
-            return ssa.serve(self.registry, request, target)
-        patch = decode_body(request, patch=True)
+            return ssa.serve(self.registry, request, target, self.fields, mode)
+        duplicates: list[str] | None = None if mode == IGNORE else []
+        patch = decode_body(request, patch=True, duplicates=duplicates)
+        found = problems([], duplicates or [])
+        if ctype == "application/json-patch+json":
+            found = ["json patch " + p for p in found]
         schema = rt.patch_schema
+        warnings: list[str] = []
 
         def patcher(current: dict[str, Any]) -> dict[str, Any]:
-            result = apply_patch(ctype, current, patch, schema)
-            return check_object(result, rt, patched=True)
+            result = check_object(apply_patch(ctype, current, patch, schema), rt, patched=True)
+            unknown = self.fields.prune(rt, result)
+            warnings[:] = fieldvalidation.outcome(mode, found + problems(unknown, []))
+            return result
 
         obj = self.registry.patch(rt, target.namespace or "", target.name or "", patcher,
                                   subresource=target.subresource,
                                   dry_run=dry_run(request.args, "PatchOptions"),
                                   manager=ssa.manager_of(request))
-        return respond(request, _json.dumpb(obj))
+        return with_warnings(respond(request, _json.dumpb(obj)), warnings)
 
     def delete(self, request: Request, target: Target) -> Response:
         options = self._delete_options(request)
@@ -182,3 +200,10 @@ class Handlers:
             options["propagationPolicy"] = policy
         check_delete_options(options)
         return options
+
+
+def with_warnings(response: Response, warnings: list[str]) -> Response:
+    """One ``Warning`` header per distinct message, as the apiserver's warning recorder writes them."""
+    for text in dict.fromkeys(warnings):
+        response.headers.add("Warning", fieldvalidation.warning_header(text))
+    return response

@@ -10,12 +10,13 @@ from typing import Any
 from flask import Request, Response
 
 from .. import _json
-from ..errors import Cause, StatusError, invalid
+from ..errors import Cause, StatusError, bad_request, invalid
 from ..patch import apply_ssa
 from ..registry import objectmeta
 from ..registry.managedfields import Manager
 from ..registry.rest import Registry
 from ..schemas.objects import check_object
+from .fieldvalidation import IGNORE, STRICT, WARN, FieldValidator, problems, schema_error, warning_header
 from .paths import Target
 from .wire import decode_body, dry_run, flag, respond
 
@@ -41,13 +42,23 @@ def _check_options(request: Request) -> str:
     return name
 
 
-def serve(registry: Registry, request: Request, target: Target) -> Response:
-    """PATCH …?fieldManager=X&force=true|false with an apply configuration (JSON or YAML)."""
+def serve(registry: Registry, request: Request, target: Target, fields: FieldValidator,
+          mode: str = WARN) -> Response:
+    """PATCH …?fieldManager=X&force=true|false with an apply configuration (JSON or YAML). Undeclared
+    fields are always refused (the typed patch cannot be built); repeated keys follow ``mode``."""
     rt = target.rt
     name = _check_options(request)
     is_dry = dry_run(request.args, "PatchOptions")
-    applied = apply_ssa.check_applied(rt, target.name or "", decode_body(request, patch=True))
+    duplicates: list[str] | None = None if mode == IGNORE else []
+    applied = apply_ssa.check_applied(rt, target.name or "", decode_body(request, patch=True,
+                                                                         duplicates=duplicates))
     applied = check_object(applied, rt)
+    unknown = fields.prune(rt, copy.deepcopy(applied))
+    if unknown:
+        raise schema_error(rt, target.namespace or "", target.name or "", unknown)
+    warnings = problems([], duplicates or [])
+    if warnings and mode == STRICT:
+        raise bad_request("error strict decoding YAML: " + ", ".join(warnings))
     force = flag(request.args, "force")
     who = Manager(name, "Apply")
     subresource = target.subresource or ""
@@ -60,7 +71,7 @@ def serve(registry: Registry, request: Request, target: Target) -> Response:
     try:
         obj = registry.patch(rt, target.namespace or "", target.name or "", patcher, subresource=subresource,
                              dry_run=is_dry, manager=who)
-        return respond(request, _json.dumpb(obj))
+        return _warned(respond(request, _json.dumpb(obj)), warnings)
     except StatusError as err:
         missing = err.code == 404 and (err.details or {}).get("name") == target.name
         if not missing or subresource:
@@ -68,4 +79,10 @@ def serve(registry: Registry, request: Request, target: Target) -> Response:
     body = copy.deepcopy(applied)
     body["metadata"].pop("managedFields", None)
     obj = registry.create(rt, target.namespace or "", body, dry_run=is_dry, manager=who)
-    return respond(request, _json.dumpb(obj), 201)
+    return _warned(respond(request, _json.dumpb(obj), 201), warnings)
+
+
+def _warned(response: Response, warnings: list[str]) -> Response:
+    for text in dict.fromkeys(warnings):
+        response.headers.add("Warning", warning_header(text))
+    return response

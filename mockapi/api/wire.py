@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json as _stdjson
 from typing import Any
 
 import yaml
@@ -26,13 +27,69 @@ _YAMLLoader.yaml_implicit_resolvers = {
 }
 
 
+class _StrictYAMLLoader(_YAMLLoader):
+    """Notes repeated mapping keys the way sigs.k8s.io/yaml's strict mode words them."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.duplicates: list[str] = []
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in seen:
+                self.duplicates.append(f'yaml: unmarshal errors:\n  line {key_node.start_mark.line + 1}: '
+                                       f'key "{key}" already set in map')
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _json_duplicates(data: bytes, duplicates: list[str]) -> None:
+    """Valid JSON (orjson parsed it) decoded again with the standard library, which shows repeated keys;
+    their dotted paths (as sigs.k8s.io/json reports them: ``metadata.name``, ``spec.ports[0].port``) go
+    into ``duplicates``."""
+    repeated: dict[int, list[str]] = {}
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(items)
+        if len(out) != len(items):
+            seen: set[str] = set()
+            again = repeated.setdefault(id(out), [])
+            for key, _ in items:
+                if key in seen:
+                    again.append(key)
+                seen.add(key)
+        return out
+
+    try:
+        result = _stdjson.loads(data, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):  # orjson accepted it; nothing more to learn
+        return
+    if repeated:
+        _paths_of(result, "", repeated, duplicates)
+
+
+def _paths_of(value: Any, path: str, repeated: dict[int, list[str]], out: list[str]) -> None:
+    if isinstance(value, dict):
+        for key in repeated.get(id(value), ()):
+            out.append(f"{path}.{key}" if path else key)
+        for key, sub in value.items():
+            _paths_of(sub, f"{path}.{key}" if path else key, repeated, out)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _paths_of(item, f"{path}[{i}]", repeated, out)
+
+
 def media_type(request: Request) -> str:
     return (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
 
 
-def decode_body(request: Request, *, required: bool = True, patch: bool = False) -> Any:
+def decode_body(request: Request, *, required: bool = True, patch: bool = False,
+                duplicates: list[str] | None = None) -> Any:
     """The request body as a Python object; 400 for malformed data, 415 for media types the
-    apiserver does not decode (object bodies: JSON or YAML; patch bodies: the patch types)."""
+    apiserver does not decode (object bodies: JSON or YAML; patch bodies: the patch types). With a
+    ``duplicates`` list, repeated keys are reported into it (the last one wins, as in Go's decoder)."""
     ctype = media_type(request)
     is_json = ctype in ("", JSON) or (patch and ctype.endswith("+json"))
     is_yaml = ctype == YAML or (patch and ctype.endswith("+yaml"))
@@ -47,8 +104,18 @@ def decode_body(request: Request, *, required: bool = True, patch: bool = False)
         return None
     try:
         if is_json:
-            return _json.loads(data)
-        return yaml.load(data, Loader=_YAMLLoader)  # noqa: S506 (a SafeLoader subclass)
+            decoded = _json.loads(data)
+            if duplicates is not None:
+                _json_duplicates(data, duplicates)
+            return decoded
+        if duplicates is None:
+            return yaml.load(data, Loader=_YAMLLoader)  # noqa: S506 (a SafeLoader subclass)
+        loader = _StrictYAMLLoader(data)
+        try:
+            return loader.get_single_data()
+        finally:
+            duplicates.extend(loader.duplicates)
+            loader.dispose()
     except _json.JSONDecodeError as exc:
         raise bad_request(f"error decoding request body: invalid JSON: {exc}") from None
     except yaml.YAMLError as exc:

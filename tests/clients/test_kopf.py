@@ -1,7 +1,8 @@
 """A kopf operator (``kopf run --standalone``) against a live ``mockapi serve``: it handles create,
-update and delete of v1 Services in one namespace. kopf adds its finalizer, patches the handlers'
-results into status, and on delete runs the handler and removes the finalizer, after which the
-server really deletes the Service."""
+update and delete of v1 Services in one namespace. kopf adds its finalizer, the handlers patch
+``status.conditions`` (handler *results* kopf would store as ``status.<handler>`` are pruned, as on a
+real cluster: a Service's status has no such field), and on delete kopf runs the handler and removes
+the finalizer, after which the server really deletes the Service."""
 
 from __future__ import annotations
 
@@ -33,13 +34,20 @@ HANDLERS = textwrap.dedent('''
         settings.watching.client_timeout = 90
         settings.persistence.finalizer = "kopf.zalando.org/KopfFinalizerMarker"
 
+    def condition(kind, message):
+        return {"type": kind, "status": "True", "reason": "Handled", "message": message,
+                "lastTransitionTime": "2026-01-01T00:00:00Z"}
+
     @kopf.on.create("v1", "services")
-    def svc_created(name, spec, **_):
-        return {"seen": True, "ports": [p["port"] for p in spec.get("ports", [])]}
+    def svc_created(name, spec, patch, **_):
+        ports = ",".join(str(p["port"]) for p in spec.get("ports", []))
+        patch.status["conditions"] = [condition("KopfCreated", "ports " + ports)]
 
     @kopf.on.update("v1", "services")
-    def svc_updated(name, new, **_):
-        return {"labels": dict(new["metadata"].get("labels") or {})}
+    def svc_updated(name, new, status, patch, **_):
+        labels = ",".join(f"{k}={v}" for k, v in sorted((new["metadata"].get("labels") or {}).items()))
+        kept = [c for c in status.get("conditions") or [] if c["type"] != "KopfUpdated"]
+        patch.status["conditions"] = kept + [condition("KopfUpdated", "labels " + labels)]
 
     @kopf.on.delete("v1", "services")
     def svc_deleted(name, logger, **_):
@@ -101,11 +109,15 @@ def test_kopf_handles_service_create_update_delete(live_server: Any, namespace: 
         got = requests.get(f"{base}/kopfsvc", timeout=10)
         return got.json() if got.status_code == 200 else None
 
-    # create: the finalizer is added and the handler's result lands in status
+    def condition(obj: dict[str, Any] | None, kind: str) -> dict[str, Any] | None:
+        found = [c for c in ((obj or {}).get("status") or {}).get("conditions") or [] if c["type"] == kind]
+        return found[0] if found else None
+
+    # create: the finalizer is added and the handler's condition lands in status
     created = wait_for("the create handler's status",
-                       lambda: (o := current()) and "svc_created" in (o.get("status") or {}) and o, log)
+                       lambda: (o := current()) and condition(o, "KopfCreated") and o, log)
     assert FINALIZER in created["metadata"]["finalizers"]
-    assert created["status"]["svc_created"] == {"seen": True, "ports": [80]}
+    assert condition(created, "KopfCreated")["message"] == "ports 80"
     assert LAST_HANDLED in created["metadata"]["annotations"]
     assert created["spec"]["clusterIP"]  # the Service itself is untouched by the operator
     assert created["status"].get("loadBalancer") == {}
@@ -115,8 +127,8 @@ def test_kopf_handles_service_create_update_delete(live_server: Any, namespace: 
                        headers={"Content-Type": "application/merge-patch+json"}, timeout=10)
     assert r.status_code == 200, r.text
     updated = wait_for("the update handler's status",
-                       lambda: (o := current()) and "svc_updated" in (o.get("status") or {}) and o, log)
-    assert updated["status"]["svc_updated"] == {"labels": {"v": "2"}}
+                       lambda: (o := current()) and condition(o, "KopfUpdated") and o, log)
+    assert condition(updated, "KopfUpdated")["message"] == "labels v=2"
     assert FINALIZER in updated["metadata"]["finalizers"]
 
     # delete: the finalizer holds the Service until the delete handler has run
