@@ -1,6 +1,6 @@
 """Wire shape checks with marshmallow: ObjectMeta, the object envelope (kind, apiVersion, spec,
-status) and DeleteOptions. Wrong JSON types answer 400 in the Go decoder's wording; unknown fields
-are kept as sent."""
+status) and DeleteOptions. Wrong JSON types answer 400 in the Go decoder's wording; quantities come
+out canonical (``quantity``); unknown fields are the API layer's business (fieldvalidation)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from ..errors import StatusError, bad_request
 from ..registry.base import ResourceType
+from . import quantity
 from .core import KIND_SCHEMAS
 
 _STR: dict[str, Any] = {"allow_none": True}
@@ -140,6 +141,9 @@ def check_object(obj: Any, rt: ResourceType, *, patched: bool = False) -> dict[s
             path, value, expected = _leaf(exc.messages, obj, schema)
             raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(value)} into Go struct field "
                                      f"{rt.kind}.{'.'.join(path)} of type {expected}") from None
+    problem = quantity.normalize(rt.kind, obj)  # resource.Quantity decodes canonically, or not at all
+    if problem is not None:
+        raise _cannot_handle(rt, problem)
     return obj
 
 
