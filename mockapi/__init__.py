@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-__all__ = ["create_app"]
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .cluster import ApiError, Cluster
+
+__all__ = ["ApiError", "Cluster", "create_app"]
 
 
 def create_app(*args, **kwargs):  # type: ignore[no-untyped-def]
     from .app import create_app as _create_app
 
     return _create_app(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    """``mockapi.Cluster`` / ``mockapi.ApiError``, imported on first use (keeps ``import mockapi`` cheap)."""
+    if name in ("Cluster", "ApiError"):
+        from . import cluster
+
+        return getattr(cluster, name)
+    raise AttributeError(f"module 'mockapi' has no attribute {name!r}")

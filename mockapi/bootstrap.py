@@ -34,24 +34,28 @@ def kubernetes_service(config: Config) -> dict:
 
 
 def ensure_initial_state(registry: Registry, config: Config) -> None:
+    """Create what is missing of the initial state, in one transaction (controllers run after it)."""
+    registry.write(lambda txn: initial_state(txn, config))
+
+
+def initial_state(txn: Txn, config: Config) -> int:
+    """The system namespaces, the nodes, the ``kubernetes`` Service, its Endpoints and EndpointSlice
+    and the ServiceCIDR, each created through the write path when missing (idempotent: also the
+    second half of POST /mock/reset, after everything was removed). Returns how many writes it made."""
     ns_rt, node_rt = RESOURCES_BY_KIND["Namespace"], RESOURCES_BY_KIND["Node"]
-    svc_rt = RESOURCES_BY_KIND["Service"]
-
-    def missing(txn: Txn) -> tuple[list[str], list[int], dict | None]:
-        namespaces = [n for n in SYSTEM_NAMESPACES if txn.get(ns_rt, "", n) is None]
-        nodes = [i for i in range(1, config.nodes + 1) if txn.get(node_rt, "", f"node-{i}") is None]
-        return namespaces, nodes, txn.get(svc_rt, "default", "kubernetes")
-
-    namespaces, nodes, existing = registry.write(missing, dry_run=True)
-    for name in namespaces:
-        registry.create(ns_rt, "", {"metadata": {"name": name}})
+    before = len(txn.changes)
+    for name in SYSTEM_NAMESPACES:
+        if txn.get(ns_rt, "", name) is None:
+            txn.apply_create(ns_rt, "", {"metadata": {"name": name}})
     created = now()
-    for i in nodes:
-        registry.create(node_rt, "", build_node(i, config.pod_cidr, config.node_ip_cidr,
-                                                config.kubernetes_version, created))
-    _ensure_kubernetes_service(registry, config, existing)
-    _ensure_kubernetes_endpoints(registry, config)
-    _ensure_service_cidr(registry, config)
+    for i in range(1, config.nodes + 1):
+        if txn.get(node_rt, "", f"node-{i}") is None:
+            txn.apply_create(node_rt, "", build_node(i, config.pod_cidr, config.node_ip_cidr,
+                                                     config.kubernetes_version, created))
+    _ensure_kubernetes_service(txn, config)
+    _ensure_kubernetes_endpoints(txn, config)
+    _ensure_service_cidr(txn, config)
+    return len(txn.changes) - before
 
 
 def advertise_address(config: Config) -> str:
@@ -65,7 +69,7 @@ def advertise_address(config: Config) -> str:
         return "127.0.0.1"  # a host name such as localhost
 
 
-def _ensure_kubernetes_endpoints(registry: Registry, config: Config) -> None:
+def _ensure_kubernetes_endpoints(txn: Txn, config: Config) -> None:
     """Endpoints and EndpointSlice ``kubernetes`` pointing at this server, written as the apiserver's
     endpoint reconciler writes them (directly: a loopback address is fine for the server itself)."""
     ip, port = advertise_address(config), config.port
@@ -83,48 +87,53 @@ def _ensure_kubernetes_endpoints(registry: Registry, config: Config) -> None:
         "endpoints": [{"addresses": [ip], "conditions": {"ready": True}}],
         "ports": [{"name": "https", "port": port, "protocol": "TCP"}],
     }
-
-    def write(txn: Txn) -> None:
-        for kind, desired in (("Endpoints", endpoints), ("EndpointSlice", endpoint_slice)):
-            rt = RESOURCES_BY_KIND[kind]
-            current = txn.get(rt, "default", "kubernetes")
-            if current is None:
-                obj = copy.deepcopy(desired)
-                fill_for_create(rt, obj, "default")
-                rt.strategy.default(obj)
-                txn.insert(rt, obj)
-            elif any(current.get(k) != v for k, v in desired.items() if k not in ("metadata", "apiVersion", "kind")):
-                new = copy.deepcopy(current)
-                new.update({k: v for k, v in desired.items() if k not in ("metadata", "apiVersion", "kind")})
-                txn.replace(rt, new, current)
-
-    registry.write(write)
+    for kind, desired in (("Endpoints", endpoints), ("EndpointSlice", endpoint_slice)):
+        rt = RESOURCES_BY_KIND[kind]
+        current = txn.get(rt, "default", "kubernetes")
+        if current is None:
+            obj = copy.deepcopy(desired)
+            fill_for_create(rt, obj, "default")
+            rt.strategy.default(obj)
+            txn.insert(rt, obj)
+        elif any(current.get(k) != v for k, v in desired.items() if k not in ("metadata", "apiVersion", "kind")):
+            new = copy.deepcopy(current)
+            new.update({k: v for k, v in desired.items() if k not in ("metadata", "apiVersion", "kind")})
+            txn.replace(rt, new, current)
 
 
-def _ensure_service_cidr(registry: Registry, config: Config) -> None:
+def _ensure_service_cidr(txn: Txn, config: Config) -> None:
     """The ServiceCIDR "kubernetes" for the configured ranges (read-only through the API)."""
     from .registry.networking import SERVICE_CIDRS, service_cidr
 
     cidrs = [c.strip() for c in config.service_cidr.split(",") if c.strip()]
-    current = registry.write(lambda txn: txn.get(SERVICE_CIDRS, "", "kubernetes"), dry_run=True)
+    current = txn.get(SERVICE_CIDRS, "", "kubernetes")
     if current is None:
-        registry.create(SERVICE_CIDRS, "", service_cidr(cidrs))
+        txn.apply_create(SERVICE_CIDRS, "", service_cidr(cidrs))
     elif current["spec"].get("cidrs") != cidrs:
         updated = copy.deepcopy(current)
         updated["spec"]["cidrs"] = cidrs
-        registry.update(SERVICE_CIDRS, "", "kubernetes", updated)
+        txn.apply_update(SERVICE_CIDRS, updated, current)
 
 
-def _ensure_kubernetes_service(registry: Registry, config: Config, existing: dict | None) -> None:
-    """Create it when missing; as upstream's controller does, put its ports right when they differ."""
+def _ensure_kubernetes_service(txn: Txn, config: Config) -> None:
+    """Create it when missing; as upstream's controller does, put its ports right when they differ.
+    Runs in a savepoint: when it cannot be written (e.g. its address is held by another Service)
+    the server starts anyway, without it."""
     svc_rt = RESOURCES_BY_KIND["Service"]
     desired = kubernetes_service(config)
+    existing = txn.get(svc_rt, "default", "kubernetes")
+    changes = len(txn.changes)
+    savepoint = txn.conn.begin_nested()
     try:
         if existing is None:
-            registry.create(svc_rt, "default", desired)
+            txn.apply_create(svc_rt, "default", desired)
         elif existing["spec"].get("ports") != [dict(desired["spec"]["ports"][0])]:
             updated = copy.deepcopy(existing)
             updated["spec"]["ports"] = desired["spec"]["ports"]
-            registry.update(svc_rt, "default", "kubernetes", updated)
-    except StatusError as err:  # e.g. its address is held by another Service: start anyway
+            txn.apply_update(svc_rt, updated, existing)
+    except StatusError as err:
+        savepoint.rollback()
+        del txn.changes[changes:]
         log.warning("could not create the kubernetes Service: %s", err.message)
+    else:
+        savepoint.commit()

@@ -34,11 +34,21 @@ class Config:
     controllers: str = "auto"  # "auto": controllers run on every write; "manual": POST /mock/reconcile
     max_endpoints_per_slice: int = 100  # EndpointSlice controller: endpoints per slice (1..1000)
     kubelet: str = "on"  # "on": the simulated scheduler and kubelet bind, start and ready pods; "off": pods stay as written
+    events: bool = True  # the scheduler and kubelet record Events (Scheduled, FailedScheduling, Pulled, Created, Started)
     graceful_deletion: bool = False  # pods on a node stay terminating for their grace period when deleted
     cluster_domain: str = "cluster.local"  # DNS zone of Services and pods (GET /mock/dns, --dns-port)
     dns_port: int = 0  # a DNS server (UDP and TCP) on the bind host at this port; 0: none
     log_level: str = "warning"
     access_log: bool = False
+    journal_size: int = 10000  # requests kept by the request journal (GET /mock/requests); 0: off
+    load: tuple[str, ...] = ()  # manifests or snapshots (files or directories) loaded at start and on reset
+    seed: int | None = None  # uids, generated names, ClusterIPs, NodePorts, pod IPs reproducible (one worker)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.load, (str, os.PathLike)):  # one path given as a string
+            object.__setattr__(self, "load", (os.fspath(self.load),))
+        elif not isinstance(self.load, tuple):
+            object.__setattr__(self, "load", tuple(os.fspath(p) for p in self.load))
 
     def replace(self, **overrides: Any) -> "Config":
         return dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
@@ -53,6 +63,10 @@ class Config:
 
 
 def _coerce(value: str, annotation: Any) -> Any:
+    if str(annotation).startswith("tuple"):  # MOCKAPI_LOAD: comma-separated
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if str(annotation) == "int | None":
+        return None if value.strip().lower() in ("none", "null") else int(value)
     kind = annotation if isinstance(annotation, type) else {"int": int, "float": float, "bool": bool}.get(
         str(annotation), str
     )

@@ -3,29 +3,18 @@ table by default, or the JSON / iptables-save text as served). HTTP client only;
 
 from __future__ import annotations
 
-import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
+
+from .admin_cli import request
 
 
 def fetch(server: str, node: str | None, fmt: str, timeout: float = 30.0) -> str:
     """The routing table as served (``fmt`` json or iptables); raises RuntimeError with the Status
     message when the server refuses."""
     query = {"format": "iptables" if fmt == "iptables" else "json", **({"node": node} if node else {})}
-    url = f"{server.rstrip('/')}/mock/routing-table?{urllib.parse.urlencode(query)}"
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
-            return str(resp.read().decode())
-    except urllib.error.HTTPError as err:
-        try:
-            message = json.loads(err.read()).get("message", "")
-        except ValueError:
-            message = ""
-        raise RuntimeError(f"{url}: HTTP {err.code} {message}".rstrip()) from err
-    except urllib.error.URLError as err:
-        raise RuntimeError(f"cannot reach {server}: {err.reason}") from err
+    return request(server, "GET", f"/mock/routing-table?{urllib.parse.urlencode(query)}", accept="*/*",
+                   timeout=timeout).decode()
 
 
 def _backends(backends: list[dict[str, Any]]) -> str:

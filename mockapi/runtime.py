@@ -4,6 +4,7 @@ from a Config without Flask so the CLI, tests and the app share one construction
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from .allocators import allocators_for
 from .allocators.repair import RepairReport
@@ -12,12 +13,16 @@ from .config import Config
 from .controllers import endpoints as endpoints_controller
 from .controllers import endpointslices as endpointslice_controller
 from .controllers import gc as gc_controller
-from .controllers import graceful, kubelet
+from .controllers import graceful, kubelet, servicematch, slicemirror
 from .controllers import namespace as namespace_controller
 from .dns.server import DnsServer
 from .dns.source import lookup as dns_lookup
+from .errors import StatusError
 from .registry import ALL
 from .registry.rest import Registry
+from .state import loader
+from .state import reset as state_reset
+from .state import seed as seeding
 from .storage import migrate, store
 from .storage.engine import Database
 from .storage.watch import WatchHub
@@ -32,6 +37,7 @@ class Runtime:
         migrate.upgrade(self.db.engine, config.db)
         with self.db.write() as conn:
             store.init_meta(conn)
+        servicematch.SERVICES.set_exclusive(self.db.engine, config.workers <= 1)
         self.hub = WatchHub(self.db)
         self.hub.on_error = lambda exc: log.warning("watch hub: %s", exc)
         self.registry = Registry(self.db, ALL, on_commit=self.hub.notify, config=config)
@@ -45,9 +51,13 @@ class Runtime:
         self.registry.controllers.append(gc_controller.controller)
         self.registry.controllers.append(endpoints_controller.run)
         self.registry.controllers.append(endpointslice_controller.run)
+        self.registry.controllers.append(slicemirror.run)
         self.reaper = graceful.Reaper(self.registry)
         from .bootstrap import ensure_initial_state
 
+        self.seed = config.seed  # POST /mock/seed changes it; POST /mock/reset re-seeds with it
+        if self.seed is not None:
+            seeding.apply(self.registry.sources, self.seed)
         ensure_initial_state(self.registry, config)
         self.repair_report = self.repair()
         if self.registry.controllers_enabled:  # catch up with what was stored while we were away
@@ -56,8 +66,37 @@ class Runtime:
                 self.registry.write(kubelet.controller.resync)
             self.registry.write(endpoints_controller.resync)
             self.registry.write(endpointslice_controller.resync)
+            self.registry.write(slicemirror.resync)
+        self.load_phases = self._load(config)
         self.started = False
         self.dns: DnsServer | None = None
+
+    def _load(self, config: Config) -> list[state_reset.Phase]:
+        """``--load``: read every source once and apply it (one transaction); the phases are kept for
+        POST /mock/reset. Raises state.loader.LoadError with the file and the reason."""
+        try:
+            phases = loader.phases(self.registry, config, loader.read_sources(config.load))
+            if phases:
+                state_reset.run_phases(self.registry, phases)
+        except StatusError as err:
+            self.db.dispose()
+            raise loader.LoadError(f"--load: {err.message}") from None
+        except loader.LoadError:
+            self.db.dispose()
+            raise
+        return phases
+
+    def reset(self, *, dry_run: bool = False) -> dict[str, Any]:
+        """POST /mock/reset: the state of a fresh server with this configuration (see state.reset)."""
+        return state_reset.reset(self.registry, self.config, self.load_phases, self.seed, dry_run=dry_run)
+
+    def set_seed(self, seed: int | None) -> None:
+        """POST /mock/seed: reproducible from now on (and after every reset), or random again."""
+        self.seed = seed
+        if seed is None:
+            seeding.reseed_from_os(self.registry.sources)
+        else:
+            seeding.apply(self.registry.sources, seed)
 
     def repair(self) -> RepairReport:
         """The allocation repair pass (also ``mockapi repair``): logged at info when it fixed something."""
@@ -94,6 +133,8 @@ class Runtime:
     def after_fork(self) -> None:
         if not self.db.is_memory:
             self.db.engine.dispose(close=False)
+        if self.seed is None:  # the master's random state was copied: every worker would repeat its uids
+            seeding.reseed_from_os(self.registry.sources)
 
     def close(self) -> None:
         self.stop_dns()

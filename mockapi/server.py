@@ -61,6 +61,9 @@ class Server(BaseApplication):
             "timeout": 0 if c.workers == 1 else 60,
             "graceful_timeout": 3,
             "keepalive": 30,
+            # Go's net/http takes request lines up to its 1 MB header limit; gunicorn's default (4094)
+            # answers 414 in HTML to a long label selector or name list. 0: no limit of its own.
+            "limit_request_line": 0,
             "loglevel": c.log_level,
             "accesslog": "-" if c.access_log else None,
             "post_fork": _post_fork,

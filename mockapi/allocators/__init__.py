@@ -20,7 +20,6 @@ from .errors import (
 )
 from .loadbalancer import LoadBalancerPool
 from .nodeport import NodePortAllocator, PortOperation
-from .pool import seed
 from .ranges import IPV4, IPV6, IPRange, PortRange, parse_service_cidrs
 
 __all__ = [
@@ -41,7 +40,6 @@ __all__ = [
     "PortOperation",
     "PortRange",
     "allocators_for",
-    "seed",
 ]
 
 

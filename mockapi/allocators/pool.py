@@ -9,21 +9,15 @@ neighbourhood is, never how many values are held. Runs inside the caller's trans
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 
 from sqlalchemy import Connection
 
+from .. import randomness
 from ..storage import store
 
-_rng = random.Random()
 FIRST_WINDOW = 16
 MAX_WINDOW = 512  # well under SQLite's bound-parameter limit
-
-
-def seed(n: int | None) -> None:
-    """Make dynamic allocation reproducible (tests), or random again with None."""
-    _rng.seed(n)
 
 
 class OffsetPool:
@@ -47,7 +41,7 @@ class OffsetPool:
         static band from a random start. None when both are full."""
         for low, count in ((self.static, self.size - self.static), (0, self.static)):
             if count > 0:
-                found = self._scan(conn, owner, low, count, _rng.randrange(count))
+                found = self._scan(conn, owner, low, count, randomness.current().alloc.randrange(count))
                 if found is not None:
                     return found
         return None

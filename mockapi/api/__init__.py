@@ -7,6 +7,7 @@ import logging
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import PathConverter
 
 from .. import _json
 from ..errors import StatusError, internal, method_not_allowed, path_not_found, too_large
@@ -16,6 +17,7 @@ from .admin import register_admin
 from .dns import register_dns
 from .discovery import Discovery
 from .handlers import Handlers
+from .instrument import register_instrument
 from .openapi_v3 import OpenAPIV3
 from .paths import PathResolver
 from .routing import register_routing
@@ -25,6 +27,13 @@ log = logging.getLogger("mockapi.api")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
+class AnyPath(PathConverter):
+    """Werkzeug's ``path`` converter with one change: it also matches a newline (its ``.`` does not), so a
+    name holding one reaches the handlers (and their 400/404/422 answers) like any other name does."""
+
+    regex = "[^/][\\s\\S]*?"
+
+
 def register(app: Flask, runtime: Runtime) -> None:
     resources = list(ALL)
     resolver = PathResolver(resources)
@@ -32,6 +41,7 @@ def register(app: Flask, runtime: Runtime) -> None:
     handlers = Handlers(runtime)
     config = runtime.config
     app.url_map.strict_slashes = False
+    app.url_map.converters["path"] = AnyPath  # before any rule is added
 
     def version_info() -> dict[str, str]:
         v = config.kubernetes_version
@@ -88,6 +98,7 @@ def register(app: Flask, runtime: Runtime) -> None:
     register_admin(app, runtime)
     register_routing(app, runtime)
     register_dns(app, runtime)
+    register_instrument(app, runtime)
     v3 = OpenAPIV3(resources, config.kubernetes_version)
 
     @app.get("/openapi/v3")

@@ -196,6 +196,26 @@ def warning_header(text: str) -> str:
     return value.encode("utf-8").decode("latin-1")
 
 
+WARNINGS_TOTAL_RUNES, WARNING_ITEM_RUNES = 4 * 1024, 256
+
+
+def warning_headers(texts: list[str]) -> list[str]:
+    """The ``Warning`` headers for a response, bounded as the apiserver's warning recorder bounds them:
+    distinct texts in order; once their total passes 4096 characters every text is cut to 256 and
+    recording stops at the limit (a body with thousands of unknown fields gets a bounded answer)."""
+    texts = [t for t in dict.fromkeys(texts) if t]
+    if sum(map(len, texts)) <= WARNINGS_TOTAL_RUNES:
+        return [warning_header(t) for t in texts]
+    out, written = [], 0
+    for text in texts:
+        if written >= WARNINGS_TOTAL_RUNES:
+            break
+        text = text[:WARNING_ITEM_RUNES]
+        written += len(text)
+        out.append(warning_header(text))
+    return out
+
+
 def schema_error(rt: ResourceType, namespace: str, name: str, unknown: list[str]) -> StatusError:
     """Server-side apply of an undeclared field. Upstream answers 500 (kubernetes#122480, #139253); we
     answer the 400 its open fix (#139255) gives, with the same message."""

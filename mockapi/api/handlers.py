@@ -17,7 +17,7 @@ from . import fieldvalidation, listing, ssa, watch
 from .fieldvalidation import IGNORE, problems
 from .paths import Target
 from .tables import TableWriter, include_object, table_version
-from .wire import decode_body, dry_run, flag, media_type, respond
+from .wire import decode_body, dry_run, flag, int64, media_type, respond
 
 
 class Handlers:
@@ -192,7 +192,7 @@ class Handlers:
         grace = request.args.get("gracePeriodSeconds")
         if grace is not None:
             try:
-                options["gracePeriodSeconds"] = int(grace)
+                options["gracePeriodSeconds"] = int64(grace)
             except ValueError:
                 raise bad_request(f'invalid value "{grace}" for gracePeriodSeconds') from None
         policy = request.args.get("propagationPolicy")
@@ -204,6 +204,6 @@ class Handlers:
 
 def with_warnings(response: Response, warnings: list[str]) -> Response:
     """One ``Warning`` header per distinct message, as the apiserver's warning recorder writes them."""
-    for text in dict.fromkeys(warnings):
-        response.headers.add("Warning", fieldvalidation.warning_header(text))
+    for header in fieldvalidation.warning_headers(warnings):
+        response.headers.add("Warning", header)
     return response

@@ -96,13 +96,13 @@ def decode_continue(token: str) -> tuple[int, tuple[str, str]]:
 
 
 def parse_rv(value: str) -> int:
-    try:
-        n = int(value)
-        if n < 0 or not value.isdigit():
-            raise ValueError
-        return n
-    except ValueError:
-        raise bad_request(f'invalid resource version: strconv.ParseUint: parsing "{value}": invalid syntax') from None
+    """strconv.ParseUint(value, 10, 64), as the apiserver parses a resourceVersion."""
+    if not (value.isascii() and value.isdigit()):
+        raise bad_request(f'invalid resource version: strconv.ParseUint: parsing "{value}": invalid syntax')
+    n = int(value)
+    if n >= 2**64:  # was compared as a Python int and answered 504 "Too large resource version"
+        raise bad_request(f'invalid resource version: strconv.ParseUint: parsing "{value}": value out of range')
+    return n
 
 
 def _list_options_invalid(field: str, message: str) -> StatusError:
@@ -132,6 +132,8 @@ class ListResult:
 
 def run_list(conn: Connection, rt: ResourceType, sel: Selection, args: Any) -> ListResult:
     limit = int_param(args, "limit", minimum=0) or None
+    if limit is not None:  # any int64 is a valid limit; past 2**31 it means "all" (and fits SQLite)
+        limit = min(limit, 2**31)
     token = args.get("continue") or ""
     rv = args.get("resourceVersion") or ""
     rvm = args.get("resourceVersionMatch") or ""

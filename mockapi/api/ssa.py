@@ -16,7 +16,7 @@ from ..registry import objectmeta
 from ..registry.managedfields import Manager
 from ..registry.rest import Registry
 from ..schemas.objects import check_object
-from .fieldvalidation import IGNORE, STRICT, WARN, FieldValidator, problems, schema_error, warning_header
+from .fieldvalidation import IGNORE, STRICT, WARN, FieldValidator, problems, schema_error, warning_headers
 from .paths import Target
 from .wire import decode_body, dry_run, flag, respond
 
@@ -83,6 +83,6 @@ def serve(registry: Registry, request: Request, target: Target, fields: FieldVal
 
 
 def _warned(response: Response, warnings: list[str]) -> Response:
-    for text in dict.fromkeys(warnings):
-        response.headers.add("Warning", warning_header(text))
+    for header in warning_headers(warnings):
+        response.headers.add("Warning", header)
     return response

@@ -128,6 +128,9 @@ def stream(runtime: Runtime, request: Request, target: Target) -> Response:
     sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
     gen = _generate(runtime, rt, sel, start_rev, initial, send_initial is not None and initial, bookmarks,
                     float(timeout), sock, _table_writer(request, rt))
+    max_events = request.environ.get("mockapi.watch.max_events")  # an endWatchAfterEvents fault
+    if max_events is not None:
+        gen = _limited(gen, max_events)
     resp = Response(stream_with_context(gen), status=200, content_type="application/json")
     resp.headers["Cache-Control"] = "no-cache, private"
     resp.headers["X-Accel-Buffering"] = "no"
@@ -215,6 +218,22 @@ def _generate(runtime: Runtime, rt: ResourceType, sel: listing.Selection, start_
                 last_bookmark = time.monotonic()
     finally:
         sub.close()
+
+
+def _limited(gen: Iterator[bytes], events: int) -> Iterator[bytes]:
+    """End a watch cleanly after ``events`` events (bookmarks not counted)."""
+    try:
+        if events <= 0:
+            yield next(gen, b"")  # the header flush only
+            return
+        for chunk in gen:
+            yield chunk
+            if chunk and not chunk.startswith(b'{"type":"BOOKMARK"'):
+                events -= 1
+                if events <= 0:
+                    return
+    finally:
+        gen.close()  # type: ignore[attr-defined]
 
 
 def _table_writer(request: Request, rt: ResourceType) -> TableWriter | None:

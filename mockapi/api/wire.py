@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json as _stdjson
+import re
 from typing import Any
 
 import yaml
@@ -170,12 +171,24 @@ def flag(args: Any, name: str) -> bool:
     return value.lower() not in ("false", "0")
 
 
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+
+
+def int64(value: str) -> int:
+    """What Go's strconv.ParseInt(value, 10, 64) accepts: ASCII digits with an optional sign, within
+    int64 (Python's int() also takes "1_000", " 7 ", non-ASCII digits and any size); else ValueError."""
+    n = int(value) if _GO_INT.fullmatch(value) else None
+    if n is None or not -(2**63) <= n < 2**63:
+        raise ValueError(value)
+    return n
+
+
 def int_param(args: Any, name: str, minimum: int | None = None) -> int | None:
     value = args.get(name)
     if value is None or value == "":
         return None
     try:
-        n = int(value)
+        n = int64(value)
     except ValueError:
         raise bad_request(f'invalid value "{value}" for parameter {name}: must be an integer') from None
     if minimum is not None and n < minimum:

@@ -166,12 +166,7 @@ def run(txn: Txn, changes: list[Change]) -> None:
 
 def resync(txn: Txn) -> dict[str, int]:
     """Every Service once (POST /mock/reconcile)."""
-    totals = {"services": 0, "created": 0, "updated": 0, "deleted": 0}
-    for key in servicematch.service_names(txn.conn):
-        totals["services"] += 1
-        for k, n in reconcile(txn, key).items():
-            totals[k] += n
-    return totals
+    return servicematch.resync_each(txn, reconcile)
 
 
 run.resync = resync  # type: ignore[attr-defined]

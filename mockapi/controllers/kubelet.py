@@ -19,7 +19,7 @@ from ..registry.base import Obj
 from ..registry.objectmeta import now
 from ..registry.rest import Change, Txn
 from ..storage import store
-from . import podstatus
+from . import podstatus, recorder
 from . import scheduler as sched
 
 MANAGER = "kubelet"
@@ -102,7 +102,10 @@ class _Pass:
         node, message = sched.choose(pod, self.nodes(), self.counts())
         stamp = now()
         if node is None:
+            before = podstatus.get_condition(pod.get("status") or {}, "PodScheduled") or {}
             self.write_status(pod, podstatus.unschedulable(pod, message, stamp))
+            if before.get("message") != message:  # a new reason, not the same failure again
+                recorder.scheduler_event(self.txn, pod, "FailedScheduling", message, warning=True)
             return
         name = node["metadata"]["name"]
         bound = copy.deepcopy(pod)
@@ -113,11 +116,21 @@ class _Pass:
         self.txn.replace(PODS, bound, pod)  # the binding: spec.nodeName is not an update a client may make
         self.txn.changes[-1].manager = MANAGER
         self.scheduled += 1
+        meta = pod["metadata"]
+        recorder.scheduler_event(self.txn, pod, "Scheduled",
+                                 f"Successfully assigned {meta.get('namespace', '')}/{meta['name']} to {name}")
+        self.started_events(bound, name)
+
+    def started_events(self, pod: Obj, node: str) -> None:
+        if (pod.get("status") or {}).get("phase") == "Running":
+            recorder.containers_started(self.txn, pod, node)
 
     def start(self, pod: Obj) -> None:
         node = self.txn.get(NODES, "", pod["spec"]["nodeName"])
         if node is not None and sched.node_ready(node):
-            self.write_status(pod, self.status_on(pod, node, now()))
+            status = self.status_on(pod, node, now())
+            self.write_status(pod, status)
+            self.started_events({**pod, "status": status}, node["metadata"]["name"])
 
     def recompute_ready(self, pod: Obj) -> None:
         status = copy.deepcopy(pod.get("status") or {})
@@ -149,7 +162,9 @@ class _Pass:
             pod = row.obj()
             phase = _phase(pod)
             if phase == "Pending" and ready and not pod["metadata"].get("deletionTimestamp"):
-                self.write_status(pod, self.status_on(pod, node, now()))
+                status = self.status_on(pod, node, now())
+                self.write_status(pod, status)
+                self.started_events({**pod, "status": status}, name)
             elif phase == "Running" and follow_ready:
                 status = copy.deepcopy(pod.get("status") or {})
                 podstatus.set_ready(pod, status, ready, now())

@@ -5,16 +5,15 @@ generateName, and ValidateObjectMeta / ValidateObjectMetaUpdate with Kubernetes'
 from __future__ import annotations
 
 import datetime as _dt
-import random
 import uuid
 from typing import Any
 
+from .. import randomness
 from ..errors import Cause
 from . import validation as v
 from .base import Obj, ResourceType
 
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-_rng = random.Random()
 
 
 def now() -> str:
@@ -27,17 +26,14 @@ def later(seconds: int) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def seed(n: int | None) -> None:
-    """Make uids and generated names reproducible (or random again with None)."""
-    _rng.seed(n)
-
-
 def new_uid() -> str:
-    return str(uuid.UUID(int=_rng.getrandbits(128), version=4))
+    """A version-4 uid from the current runtime's sources (``mockapi.randomness``: seedable)."""
+    return str(uuid.UUID(int=randomness.current().names.getrandbits(128), version=4))
 
 
 def generate_name(prefix: str) -> str:
-    return prefix + "".join(_rng.choice(_GENERATE_ALPHABET) for _ in range(5))
+    rng = randomness.current().names
+    return prefix + "".join(rng.choice(_GENERATE_ALPHABET) for _ in range(5))
 
 
 def fill_for_create(rt: ResourceType, obj: Obj, namespace: str) -> None:

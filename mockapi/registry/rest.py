@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import Connection
 
+from .. import randomness
 from ..errors import (
     StatusError,
     already_exists,
@@ -213,13 +214,14 @@ class Registry:
         self.on_commit = on_commit
         self._writes = 0
         self.history_window = 20000
+        self.sources = randomness.Sources()  # this server's uids, names and allocation scans
 
     # -- transactions ------------------------------------------------------------------------
     def write(self, fn: Callable[[Txn], Any], *, dry_run: bool = False) -> Any:
         """Run ``fn`` in one write transaction, then controllers, then commit (or roll back for
         dry-run). Returns fn's result."""
         try:
-            with self.db.write() as conn:
+            with randomness.using(self.sources), self.db.write() as conn:
                 txn = Txn(conn, self, dry_run=dry_run)
                 result = fn(txn)
                 if self.controllers_enabled and not dry_run:
@@ -335,8 +337,9 @@ class Registry:
         """PUT: replace the object (or its status) under optimistic concurrency; returns (object,
         created?) since kinds that allow create-on-update create a missing object."""
         meta = body.get("metadata") or {}
-        if meta.get("name") and meta["name"] != name:
-            raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
+        if (meta.get("name") or "") != name:  # checkName: an absent name does not match either
+            raise bad_request(f"the name of the object ({meta.get('name') or ''}) does not match the name on the "
+                              f"URL ({name})")
         if rt.namespaced and meta.get("namespace") and meta["namespace"] != namespace:
             raise bad_request("the namespace of the provided object does not match the namespace sent on the "
                               "request")

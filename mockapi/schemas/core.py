@@ -4,9 +4,37 @@ fields pass through; semantic checks belong to the registry's strategies."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from typing import Any
+
 from marshmallow import INCLUDE, Schema, fields
 
 N = {"allow_none": True}  # Go decodes null into the zero value
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)")
+
+
+def is_rfc3339(text: str) -> bool:
+    """What Go's time.Parse(time.RFC3339, text) accepts (metav1.Time, and MicroTime's fraction)."""
+    m = _RFC3339.fullmatch(text)
+    if m is None:
+        return False
+    zone = "+00:00" if m[3] == "Z" else m[3]
+    try:
+        datetime.fromisoformat(m[1] + zone)
+    except ValueError:  # month 13, minute 99 ...
+        return False
+    return int(zone[1:3]) < 24 and int(zone[4:6]) < 60
+
+
+class Time(fields.String):
+    """metav1.Time / MicroTime: RFC 3339 text; anything else fails to decode (400), as in Go."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not is_rfc3339(text):
+            raise self.make_error("invalid")
+        return text
 
 
 def _s() -> fields.String:
@@ -151,13 +179,19 @@ class EventSource(_Open):
     component, host = _s(), _s()
 
 
+class EventSeries(_Open):
+    count = _i()
+    lastObservedTime = Time(**N)
+
+
 class Event(_Open):
     involvedObject = fields.Nested(ObjectReference, **N)
     related = fields.Nested(ObjectReference, **N)
     reason, message, type, action, reportingComponent, reportingInstance = (_s() for _ in range(6))
     count = _i()
     source = fields.Nested(EventSource, **N)
-    series = _map()
+    series = fields.Nested(EventSeries, **N)
+    firstTimestamp, lastTimestamp, eventTime = Time(**N), Time(**N), Time(**N)
 
 
 class ServicePort(_Open):

@@ -11,7 +11,7 @@ from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 from ..errors import StatusError, bad_request
 from ..registry.base import ResourceType
 from . import quantity
-from .core import KIND_SCHEMAS
+from .core import KIND_SCHEMAS, Time, is_rfc3339
 
 _STR: dict[str, Any] = {"allow_none": True}
 
@@ -139,6 +139,9 @@ def check_object(obj: Any, rt: ResourceType, *, patched: bool = False) -> dict[s
                 schema.load(obj)
         except ValidationError as exc:
             path, value, expected = _leaf(exc.messages, obj, schema)
+            if expected == "v1.Time" and isinstance(value, str):
+                raise _cannot_handle(rt, f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot '
+                                         f'parse "{value}" as a RFC3339 time') from None
             raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(value)} into Go struct field "
                                      f"{rt.kind}.{'.'.join(path)} of type {expected}") from None
     problem = quantity.normalize(rt.kind, obj)  # resource.Quantity decodes canonically, or not at all
@@ -170,6 +173,8 @@ def compile_schema(schema: Schema) -> Check:
 
 
 def _compile_field(f: fields.Field) -> Check:
+    if isinstance(f, Time):
+        return lambda v: isinstance(v, str) and is_rfc3339(v)
     if isinstance(f, fields.String):
         return lambda v: isinstance(v, str)
     if isinstance(f, fields.Integer):
@@ -196,6 +201,8 @@ def _leaf(messages: Any, value: Any, schema: Any) -> tuple[list[str], Any, str]:
     while isinstance(messages, dict):
         key = next(iter(messages))
         messages = messages[key]
+        if key == "_schema":  # marshmallow's "not an object" for a Nested field: the value is the leaf
+            break
         if isinstance(key, int):
             value = value[key] if isinstance(value, list) and key < len(value) else value
             if field_obj is not None and isinstance(field_obj, fields.List):
@@ -210,6 +217,8 @@ def _leaf(messages: Any, value: Any, schema: Any) -> tuple[list[str], Any, str]:
 
 
 def _go_type(field_obj: Any) -> str:
+    if isinstance(field_obj, Time):
+        return "v1.Time"
     if isinstance(field_obj, fields.String):
         return "string"
     if isinstance(field_obj, fields.Integer):

@@ -8,7 +8,7 @@ event history and compaction. It takes an explicit Connection, raises small doma
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -234,9 +234,16 @@ def _stamp(obj: dict[str, Any], rev: int) -> str:
     return _json.dumps(obj)
 
 
+# resource -> callables(conn, namespace) told of every version written (process-local caches above the
+# storage layer register here; they must not write)
+WRITE_LISTENERS: dict[str, list[Callable[[Connection, str], None]]] = {}
+
+
 def _insert_version(
     conn: Connection, resource: str, namespace: str, name: str, obj: dict[str, Any], rev: int, event: str
 ) -> Row:
+    for listener in WRITE_LISTENERS.get(resource, ()):
+        listener(conn, namespace)
     body = _stamp(obj, rev)
     meta_ = obj.get("metadata", {})
     uid = meta_.get("uid", "")
@@ -373,6 +380,27 @@ def owned(conn: Connection, owner: str, pool: str | None = None) -> list[str]:
     if pool is not None:
         q = q.where(allocations.c.pool == pool)
     return list(conn.execute(q.order_by(allocations.c.value)).scalars())
+
+
+# -- whole-state reads and writes (POST /mock/reset, /mock/snapshot) ---------------------------------
+
+def live_rows(conn: Connection) -> list[Row]:
+    """Every live object of every resource, in revision order."""
+    q = select(*_ROW_COLS).where(objects.c.until.is_(None)).order_by(objects.c.rev)
+    return [_row(r) for r in conn.execute(q)]
+
+
+def all_allocations(conn: Connection) -> list[tuple[str, str, str]]:
+    """Every (pool, value, owner) row, ordered by pool and value."""
+    q = select(allocations.c.pool, allocations.c.value, allocations.c.owner)
+    return [(str(p), str(v), str(o)) for p, v, o in conn.execute(q.order_by(allocations.c.pool, allocations.c.value))]
+
+
+def replace_allocations(conn: Connection, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Empty the allocations table, then hold exactly ``rows`` (pool, value, owner)."""
+    conn.execute(delete(allocations))
+    if rows:
+        conn.execute(insert(allocations), [{"pool": p, "value": v, "owner": o} for p, v, o in rows])
 
 
 def join_bodies(rows: Sequence[Row]) -> Iterator[str]:

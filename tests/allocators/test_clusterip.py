@@ -8,8 +8,11 @@ import ipaddress
 import pytest
 from sqlalchemy import Connection, event
 
-from mockapi.allocators import ClusterIPAllocator, Full, IPAllocated, IPNotInRange, IPRange, seed
+from mockapi.allocators import ClusterIPAllocator, Full, IPAllocated, IPNotInRange, IPRange
+from mockapi.randomness import DEFAULT
 from mockapi.storage import store
+
+seed = DEFAULT.seed  # allocators called outside a registry transaction draw from the default sources
 
 
 def allocator(cidr: str) -> ClusterIPAllocator:

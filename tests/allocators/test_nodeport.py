@@ -15,9 +15,11 @@ from mockapi.allocators import (
     PortNotInRange,
     PortOperation,
     PortRange,
-    seed,
 )
+from mockapi.randomness import DEFAULT
 from mockapi.storage import store
+
+seed = DEFAULT.seed  # allocators called outside a registry transaction draw from the default sources
 
 
 def ports(text: str = "30000-32767") -> NodePortAllocator:

@@ -281,6 +281,9 @@ def test_put_name_mismatch_is_400(client):
     body["metadata"] = {**created["metadata"], "name": "other"}
     assert_status(client.put(f"{PODS}/p", json=body), 400, "BadRequest",
                   "the name of the object (other) does not match the name on the URL (p)")
+    body["metadata"] = {k: v for k, v in created["metadata"].items() if k != "name"}  # no name is no match
+    assert_status(client.put(f"{PODS}/p", json=body), 400, "BadRequest",
+                  "the name of the object () does not match the name on the URL (p)")
 
 
 def test_put_missing_object_is_404(client):

@@ -562,3 +562,36 @@ def test_unknown_list_parameters_are_ignored(client):
     create(client, pod("p"))
     body = lst(client, timeout="32s", pretty="true", allowWatchBookmarks="true", includeObject="Object")
     assert names_of(body) == ["p"]
+
+
+def test_integer_query_parameters_parse_as_int64(client):  # type: ignore[no-untyped-def]
+    """Found by tests/test_contract.py: limit=99999999999999999999999 was a 500 (SQLite overflow). Integer
+    parameters parse as Go's strconv.ParseInt(v, 10, 64): any int64 limit lists everything, a value
+    outside int64 or not plain ASCII digits is a 400 BadRequest."""
+    create(client, pod("a"))
+    for limit in ("9223372036854775807", "2147483649", "%2B5"):
+        listed = client.get(f"{PODS}?limit={limit}")
+        assert listed.status_code == 200, limit
+        assert [p["metadata"]["name"] for p in listed.get_json()["items"]] == ["a"]
+        assert "continue" not in listed.get_json()["metadata"]
+    for param, value in (("limit", "99999999999999999999999"), ("limit", "1_000"), ("limit", "%20"),
+                         ("limit", "%D9%A1"), ("timeoutSeconds", "9223372036854775808"), ("timeoutSeconds", "1.5")):
+        bad = client.get(f"{PODS}?{param}={value}")
+        assert bad.status_code == 400 and bad.get_json()["reason"] == "BadRequest", (param, value)
+        assert param in bad.get_json()["message"]
+    huge = client.delete(f"{PODS}/a?gracePeriodSeconds=99999999999999999999999")  # was accepted
+    assert huge.status_code == 400 and huge.get_json()["reason"] == "BadRequest"
+    assert client.get(f"{PODS}/a").status_code == 200
+
+
+def test_resource_versions_parse_as_uint64(client):  # type: ignore[no-untyped-def]
+    """Found by tests/test_contract.py: a resourceVersion past uint64 was "Too large" (504, a server
+    error to clients); strconv.ParseUint refuses it (400), as it refuses non-ASCII digits."""
+    created = create(client, pod("a"))
+    for url in (PODS, f"{PODS}/a", f"{PODS}/a/status"):
+        for rv, why in (("9" * 30, "value out of range"), ("%D9%A1", "invalid syntax")):
+            bad = client.get(f"{url}?resourceVersion={rv}")
+            assert bad.status_code == 400 and why in bad.get_json()["message"], (url, rv)
+        too_new = client.get(f"{url}?resourceVersion={2**64 - 1}")
+        assert too_new.status_code == 504 and too_new.get_json()["reason"] == "Timeout", url
+    assert created["metadata"]["name"] == "a"

@@ -173,13 +173,17 @@ def test_placeholder_slice_and_selectorless_services(client: FlaskClient) -> Non
     (s,) = slices_of(client, "empty")
     assert s["endpoints"] == [] and s["ports"] == []
     assert "subsets" not in client.get(f"{NS}/endpoints/empty").get_json()
-    # a Service without a selector: user-managed Endpoints are left alone, no slices appear
+    # a Service without a selector: user-managed Endpoints are left alone by the Endpoints controller,
+    # and mirrored (not by the EndpointSlice controller) into one slice
     client.post(f"{NS}/services", json={"metadata": {"name": "ext"}, "spec": {"ports": [{"port": 80}]}})
     user = {"metadata": {"name": "ext"}, "subsets": [{"addresses": [{"ip": "192.0.2.10"}], "ports": [{"port": 80}]}]}
     assert client.post(f"{NS}/endpoints", json=user).status_code == 201
     client.post(f"{NS}/pods", json=pod("x", {"app": "x"}))
     assert client.get(f"{NS}/endpoints/ext").get_json()["subsets"][0]["addresses"] == [{"ip": "192.0.2.10"}]
-    assert slices_of(client, "ext") == []
+    (mirror,) = slices_of(client, "ext")
+    assert mirror["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"] == \
+        "endpointslicemirroring-controller.k8s.io"
+    assert mirror["endpoints"] == [{"addresses": ["192.0.2.10"], "conditions": {"ready": True}}]
 
 
 def test_user_deleted_endpoints_are_recreated(client: FlaskClient) -> None:
