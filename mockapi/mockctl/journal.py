@@ -22,14 +22,21 @@ def rfc3339(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def parse_time(value: str) -> float | None:
+def micros(t: float) -> int:
+    """``t`` at the microsecond an entry's ``time`` shows (so ``since=<that time>`` excludes it)."""
+    moment = datetime.fromtimestamp(t, UTC)
+    return int(moment.replace(microsecond=0).timestamp()) * 1_000_000 + moment.microsecond
+
+
+def parse_time(value: str) -> int | None:
+    """An RFC 3339 time as microseconds since the epoch (a zone-less time is UTC)."""
     try:
         parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
     except ValueError:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+    return int(parsed.replace(microsecond=0).timestamp()) * 1_000_000 + parsed.microsecond
 
 
 def path_matches(pattern: str, path: str) -> bool:
@@ -141,7 +148,7 @@ class Filter:
         self.namespace = args.get("namespace")
         self.name = args.get("name")
         self.since_seq: int | None = None
-        self.since_time: float | None = None
+        self.since_time: int | None = None  # microseconds
         since = args.get("since")
         if since:
             if since.isdigit():
@@ -161,7 +168,7 @@ class Filter:
     def matches(self, e: Entry) -> bool:
         if self.since_seq is not None and e.sequence <= self.since_seq:
             return False
-        if self.since_time is not None and e.start <= self.since_time:
+        if self.since_time is not None and micros(e.start) <= self.since_time:
             return False
         if self.method is not None and e.method != self.method:
             return False
