@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from ..errors import StatusError
-from ..registry import RESOURCES_BY_KIND
+from ..registry import RESOURCES_BY_KIND, managedfields, objectmeta
 from ..registry.base import Obj
 from ..registry.objectmeta import now
 from ..registry.rest import Txn
@@ -44,14 +44,32 @@ def involved(pod: Obj, field_path: str = "") -> Obj:
     return ref
 
 
-def _create(txn: Txn, event: Obj) -> None:
+def _namespace_open(txn: Txn, namespace: str) -> bool:
+    """NamespaceLifecycle, once per namespace and transaction: no events in a missing or terminating one."""
+    key = ("recorder-namespace-open", namespace)
+    if key not in txn.memo:
+        try:
+            txn.registry.namespace_state(txn.conn, namespace, EVENTS, "")
+            txn.memo[key] = True
+        except StatusError as err:
+            if err.reason not in ("Forbidden", "NotFound"):
+                raise
+            txn.memo[key] = False
+    return bool(txn.memo[key])
+
+
+def _create(txn: Txn, event: Obj, component: str) -> None:
+    """Store an event we built (valid by construction: no validation pass), with the managedFields
+    entry its component's client would get; several per pod start, so this path is kept lean."""
     if not getattr(txn.registry.config, "events", True):
         return
-    try:
-        txn.apply_create(EVENTS, event["involvedObject"]["namespace"], event)
-    except StatusError as err:
-        if err.reason != "Forbidden":
-            raise
+    namespace = event["involvedObject"]["namespace"]
+    if not _namespace_open(txn, namespace):
+        return
+    objectmeta.fill_for_create(EVENTS, event, namespace)
+    managedfields.record_create(EVENTS, event, event, managedfields.Manager(component), now())
+    txn.insert(EVENTS, event)
+    txn.changes[-1].manager = component
 
 
 def scheduler_event(txn: Txn, pod: Obj, reason: str, message: str, warning: bool = False) -> None:
@@ -64,7 +82,7 @@ def scheduler_event(txn: Txn, pod: Obj, reason: str, message: str, warning: bool
         "type": "Warning" if warning else "Normal", "action": "Scheduling" if warning else "Binding",
         "eventTime": _micro_time(), "reportingComponent": SCHEDULER, "reportingInstance": SCHEDULER,
         "source": {},
-    })
+    }, SCHEDULER)
 
 
 def kubelet_event(txn: Txn, pod: Obj, node: str, field_path: str, reason: str, message: str,
@@ -78,7 +96,7 @@ def kubelet_event(txn: Txn, pod: Obj, node: str, field_path: str, reason: str, m
         "type": "Warning" if warning else "Normal", "source": {"component": KUBELET, "host": node},
         "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
         "reportingComponent": KUBELET, "reportingInstance": node,
-    })
+    }, KUBELET)
 
 
 def containers_started(txn: Txn, pod: Obj, node: str) -> None:

@@ -45,6 +45,7 @@ def test_a_started_pod_has_the_events_a_kubelet_records(app_kubelet: Any) -> Non
     assert pulled["firstTimestamp"] == pulled["lastTimestamp"]
     assert events[5]["message"] == "Created container web" and events[6]["message"] == "Started container web"
     assert all(e["metadata"]["name"].startswith("ev1.") for e in events)
+    assert [e["metadata"]["managedFields"][0]["manager"] for e in events] == ["default-scheduler"] + ["kubelet"] * 6
 
 
 def test_failed_scheduling_is_recorded_once_per_reason(app_kubelet: Any) -> None:
