@@ -31,6 +31,8 @@ def main() -> None:
 @click.option("--threads", type=int, default=None, help="Threads per worker (default 256).")
 @click.option("--kubelet", type=click.Choice(["on", "off"]), default=None,
               help="Simulated scheduler and kubelet: bind, start and ready pods (default on; MOCKAPI_KUBELET).")
+@click.option("--event-ttl", type=int, default=None,
+              help="Seconds an Event lives after its last write, as kube-apiserver's --event-ttl (default 3600; 0: forever).")
 @click.option("--events/--no-events", default=None,
               help="The scheduler and kubelet record Events: Scheduled, FailedScheduling, Pulled, Created, Started "
                    "(default on).")

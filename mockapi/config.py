@@ -34,6 +34,7 @@ class Config:
     controllers: str = "auto"  # "auto": controllers run on every write; "manual": POST /mock/reconcile
     max_endpoints_per_slice: int = 100  # EndpointSlice controller: endpoints per slice (1..1000)
     kubelet: str = "on"  # "on": the simulated scheduler and kubelet bind, start and ready pods; "off": pods stay as written
+    event_ttl: int = 3600  # seconds an Event lives after its last write (kube-apiserver --event-ttl); 0: forever
     events: bool = True  # the scheduler and kubelet record Events (Scheduled, FailedScheduling, Pulled, Created, Started)
     graceful_deletion: bool = False  # pods on a node stay terminating for their grace period when deleted
     cluster_domain: str = "cluster.local"  # DNS zone of Services and pods (GET /mock/dns, --dns-port)

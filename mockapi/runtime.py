@@ -19,6 +19,7 @@ from .dns.server import DnsServer
 from .dns.source import lookup as dns_lookup
 from .errors import StatusError
 from .registry import ALL
+from .registry.events import expire as expire_events
 from .registry.rest import Registry
 from .state import loader
 from .state import reset as state_reset
@@ -53,6 +54,7 @@ class Runtime:
         self.registry.controllers.append(endpointslice_controller.run)
         self.registry.controllers.append(slicemirror.run)
         self.reaper = graceful.Reaper(self.registry)
+        self.registry.maintenance.append(lambda txn: expire_events(txn, config.event_ttl))
         from .bootstrap import ensure_initial_state
 
         self.seed = config.seed  # POST /mock/seed changes it; POST /mock/reset re-seeds with it

@@ -215,6 +215,7 @@ class Registry:
         self._writes = 0
         self.history_window = 20000
         self.sources = randomness.Sources()  # this server's uids, names and allocation scans
+        self.maintenance: list[Callable[[Txn], Any]] = []  # run with compaction, every 500 writes
 
     # -- transactions ------------------------------------------------------------------------
     def write(self, fn: Callable[[Txn], Any], *, dry_run: bool = False) -> Any:
@@ -230,6 +231,8 @@ class Registry:
                     raise _DryRun(result)
                 self._writes += 1
                 if self._writes % 500 == 0:
+                    for job in self.maintenance:
+                        job(txn)
                     store.compact(conn, self.history_window)
         except _DryRun as dr:
             return dr.result

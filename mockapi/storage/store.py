@@ -177,6 +177,12 @@ def list_rows(
     return [_row(r) for r in conn.execute(q)]
 
 
+def least_recently_written(conn: Connection, resource: str, limit: int) -> list[Row]:
+    """Live objects of ``resource``, the longest unwritten first (by the revision of their last write)."""
+    q = select(*_ROW_COLS).where(objects.c.resource == resource, objects.c.until.is_(None))
+    return [_row(r) for r in conn.execute(q.order_by(objects.c.rev).limit(limit))]
+
+
 def count_rows(
     conn: Connection,
     resource: str,

@@ -76,3 +76,25 @@ def test_events_can_be_turned_off(quiet_app: Any) -> None:
     client = quiet_app.test_client()
     assert client.post(f"{NS}/pods", json=pod("q")).status_code == 201
     assert events_for(client, "q") == []
+
+
+def test_events_expire_after_the_ttl(app: Any) -> None:
+    import datetime as dt
+
+    from mockapi.registry.events import expire
+
+    client = app.test_client()
+    base = {"involvedObject": {"kind": "Pod", "name": "x", "namespace": "default"}, "reason": "R",
+            "message": "m", "type": "Normal", "count": 1}
+    assert client.post(f"{NS}/events", json={**base, "metadata": {"name": "a.1"}}).status_code == 201
+    later = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # seen again later (a client's count++ update carries a new lastTimestamp)
+    assert client.post(f"{NS}/events", json={**base, "metadata": {"name": "b.1"},
+                                             "lastTimestamp": later}).status_code == 201
+    registry = app.extensions["mockapi"].registry
+    now = dt.datetime.now(dt.timezone.utc)
+    assert registry.write(lambda txn: expire(txn, 3600, now=now)) == 0  # written just now
+    two_hours = now + dt.timedelta(hours=2)
+    assert registry.write(lambda txn: expire(txn, 3600, now=two_hours)) == 1
+    assert [e["metadata"]["name"] for e in client.get(f"{NS}/events").get_json()["items"]] == ["b.1"]
+    assert registry.write(lambda txn: expire(txn, 0, now=two_hours + dt.timedelta(days=9))) == 0  # 0: kept
