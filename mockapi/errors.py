@@ -77,9 +77,31 @@ def _qualified(resource: str, group: str) -> str:
     return f"{resource}.{group}" if group else resource
 
 
+_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+               "\v": "\\v", "\\": "\\\\", '"': '\\"'}
+
+
+def go_quote(text: str) -> str:
+    """Go's %q (strconv.Quote): the apiserver's messages quote names this way, so a name holding a
+    quote or a control character is shown escaped."""
+    out = []
+    for ch in text:
+        if ch in _GO_ESCAPES:
+            out.append(_GO_ESCAPES[ch])
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
+
+
 def not_found(resource: str, name: str, group: str = "") -> StatusError:
     return StatusError(
-        404, f'{_qualified(resource, group)} "{name}" not found', details=_details(name, group, resource)
+        404, f'{_qualified(resource, group)} {go_quote(name)} not found', details=_details(name, group, resource)
     )
 
 
@@ -90,7 +112,7 @@ def path_not_found() -> StatusError:
 def already_exists(resource: str, name: str, group: str = "") -> StatusError:
     return StatusError(
         409,
-        f'{_qualified(resource, group)} "{name}" already exists',
+        f'{_qualified(resource, group)} {go_quote(name)} already exists',
         reason="AlreadyExists",
         details=_details(name, group, resource),
     )
@@ -99,7 +121,7 @@ def already_exists(resource: str, name: str, group: str = "") -> StatusError:
 def conflict(resource: str, name: str, message: str, group: str = "") -> StatusError:
     return StatusError(
         409,
-        f'Operation cannot be fulfilled on {_qualified(resource, group)} "{name}": {message}',
+        f'Operation cannot be fulfilled on {_qualified(resource, group)} {go_quote(name)}: {message}',
         reason="Conflict",
         details=_details(name, group, resource),
     )

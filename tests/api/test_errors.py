@@ -675,3 +675,10 @@ def test_event_times_must_be_rfc3339(client):
           "series": {"count": 2, "lastObservedTime": "2024-01-01T12:00:00.123456+02:00"}}
     assert client.post(events, json=ok).status_code == 201
     assert client.get(f"{events}/e").get_json()["firstTimestamp"] == "2024-01-01T12:00:00Z"
+
+
+def test_names_in_messages_are_quoted_like_go(client):  # type: ignore[no-untyped-def]
+    r = client.get("/api/v1/namespaces/default/pods/a%0Ab%22c")
+    assert r.status_code == 404
+    assert r.get_json()["message"] == 'pods "a\\nb\\"c" not found'
+    assert r.get_json()["details"]["name"] == 'a\nb"c'
