@@ -13,7 +13,7 @@ from .config import Config
 from .controllers import endpoints as endpoints_controller
 from .controllers import endpointslices as endpointslice_controller
 from .controllers import gc as gc_controller
-from .controllers import graceful, kubelet, servicematch, slicemirror
+from .controllers import graceful, kubelet, podgc, servicematch, slicemirror
 from .controllers import namespace as namespace_controller
 from .dns.server import DnsServer
 from .dns.source import lookup as dns_lookup
@@ -50,6 +50,7 @@ class Runtime:
         if config.graceful_deletion:
             self.registry.controllers.append(graceful.controller)
         self.registry.controllers.append(gc_controller.controller)
+        self.registry.controllers.append(podgc.run)
         self.registry.controllers.append(endpoints_controller.run)
         self.registry.controllers.append(endpointslice_controller.run)
         self.registry.controllers.append(slicemirror.run)
@@ -64,6 +65,7 @@ class Runtime:
         self.repair_report = self.repair()
         if self.registry.controllers_enabled:  # catch up with what was stored while we were away
             self.registry.write(gc_controller.controller.resync)
+            self.registry.write(podgc.resync)
             if config.kubelet == "on":
                 self.registry.write(kubelet.controller.resync)
             self.registry.write(endpoints_controller.resync)
