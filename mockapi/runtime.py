@@ -23,7 +23,6 @@ from .registry.events import expire as expire_events
 from .registry.rest import Registry
 from .state import loader
 from .state import reset as state_reset
-from .state import seed as seeding
 from .storage import migrate, store
 from .storage.engine import Database
 from .storage.watch import WatchHub
@@ -60,7 +59,7 @@ class Runtime:
 
         self.seed = config.seed  # POST /mock/seed changes it; POST /mock/reset re-seeds with it
         if self.seed is not None:
-            seeding.apply(self.registry.sources, self.seed)
+            self.registry.sources.seed(self.seed)
         ensure_initial_state(self.registry, config)
         self.repair_report = self.repair()
         if self.registry.controllers_enabled:  # catch up with what was stored while we were away
@@ -97,10 +96,7 @@ class Runtime:
     def set_seed(self, seed: int | None) -> None:
         """POST /mock/seed: reproducible from now on (and after every reset), or random again."""
         self.seed = seed
-        if seed is None:
-            seeding.reseed_from_os(self.registry.sources)
-        else:
-            seeding.apply(self.registry.sources, seed)
+        self.registry.sources.seed(seed)  # None: from the OS
 
     def repair(self) -> RepairReport:
         """The allocation repair pass (also ``mockapi repair``): logged at info when it fixed something."""
@@ -138,7 +134,7 @@ class Runtime:
         if not self.db.is_memory:
             self.db.engine.dispose(close=False)
         if self.seed is None:  # the master's random state was copied: every worker would repeat its uids
-            seeding.reseed_from_os(self.registry.sources)
+            self.registry.sources.reseed_from_os()
 
     def close(self) -> None:
         self.stop_dns()

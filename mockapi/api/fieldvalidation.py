@@ -116,16 +116,17 @@ class FieldValidator:
             return None
         return _Compiler(found[0]).named(found[1])
 
-    def prune(self, rt: ResourceType, obj: Any) -> list[str]:
-        """Drop the fields ``rt``'s schema does not declare from ``obj`` (in place); their paths."""
+    def prune(self, rt: ResourceType, obj: Any, *, drop: bool = True) -> list[str]:
+        """The paths of the fields ``rt``'s schema does not declare in ``obj``, dropped from it (in place)
+        unless ``drop`` is false."""
         shape = self.shape(rt)
         found: list[str] = []
         if shape is not None:
-            _walk(obj, shape, "", found)
+            _walk(obj, shape, "", found, drop)
         return found
 
 
-def _walk(value: Any, shape: Shape, path: str, found: list[str]) -> None:
+def _walk(value: Any, shape: Shape, path: str, found: list[str], drop: bool) -> None:
     if shape.open:
         return
     if isinstance(value, dict):
@@ -138,15 +139,15 @@ def _walk(value: Any, shape: Shape, path: str, found: list[str]) -> None:
                     found.append(f"{path}.{key}" if path else str(key))
                     unknown = (unknown or []) + [key]
                 elif not child.open and sub is not None:
-                    _walk(sub, child, f"{path}.{key}" if path else key, found)
-            for key in unknown or ():
+                    _walk(sub, child, f"{path}.{key}" if path else key, found, drop)
+            for key in (unknown or ()) if drop else ():
                 del value[key]
         elif shape.values is not None and not shape.values.open:
             for key, sub in value.items():
-                _walk(sub, shape.values, f"{path}.{key}" if path else str(key), found)
+                _walk(sub, shape.values, f"{path}.{key}" if path else str(key), found, drop)
     elif isinstance(value, list) and shape.items is not None and not shape.items.open:
         for i, item in enumerate(value):
-            _walk(item, shape.items, f"{path}[{i}]", found)
+            _walk(item, shape.items, f"{path}[{i}]", found, drop)
 
 
 @functools.lru_cache(maxsize=8)

@@ -107,7 +107,7 @@ class Handlers:
         obj = self.registry.create(rt, target.namespace or "", body,
                                    dry_run=dry_run(request.args, "CreateOptions"),
                                    manager=ssa.manager_of(request))
-        return with_warnings(respond(request, _json.dumpb(obj), 201), warnings)
+        return respond(request, _json.dumpb(obj), 201, warnings)
 
     def update(self, request: Request, target: Target) -> Response:
         rt = target.rt
@@ -116,7 +116,7 @@ class Handlers:
                                             body, subresource=target.subresource,
                                             dry_run=dry_run(request.args, "UpdateOptions"),
                                             manager=ssa.manager_of(request))
-        return with_warnings(respond(request, _json.dumpb(obj), 201 if created else 200), warnings)
+        return respond(request, _json.dumpb(obj), 201 if created else 200, warnings)
 
     def patch(self, request: Request, target: Target) -> Response:
         rt = target.rt
@@ -146,7 +146,7 @@ class Handlers:
                                   subresource=target.subresource,
                                   dry_run=dry_run(request.args, "PatchOptions"),
                                   manager=ssa.manager_of(request))
-        return with_warnings(respond(request, _json.dumpb(obj)), warnings)
+        return respond(request, _json.dumpb(obj), warnings=warnings)
 
     def delete(self, request: Request, target: Target) -> Response:
         options = self._delete_options(request)
@@ -201,9 +201,3 @@ class Handlers:
         check_delete_options(options)
         return options
 
-
-def with_warnings(response: Response, warnings: list[str]) -> Response:
-    """One ``Warning`` header per distinct message, as the apiserver's warning recorder writes them."""
-    for header in fieldvalidation.warning_headers(warnings):
-        response.headers.add("Warning", header)
-    return response

@@ -16,7 +16,7 @@ from ..registry import objectmeta
 from ..registry.managedfields import Manager
 from ..registry.rest import Registry
 from ..schemas.objects import check_object
-from .fieldvalidation import IGNORE, STRICT, WARN, FieldValidator, problems, schema_error, warning_headers
+from .fieldvalidation import IGNORE, STRICT, WARN, FieldValidator, problems, schema_error
 from .paths import Target
 from .wire import decode_body, dry_run, flag, respond
 
@@ -53,7 +53,7 @@ def serve(registry: Registry, request: Request, target: Target, fields: FieldVal
     applied = apply_ssa.check_applied(rt, target.name or "", decode_body(request, patch=True,
                                                                          duplicates=duplicates))
     applied = check_object(applied, rt)
-    unknown = fields.prune(rt, copy.deepcopy(applied))
+    unknown = fields.prune(rt, applied, drop=False)
     if unknown:
         raise schema_error(rt, target.namespace or "", target.name or "", unknown)
     warnings = problems([], duplicates or [])
@@ -71,7 +71,7 @@ def serve(registry: Registry, request: Request, target: Target, fields: FieldVal
     try:
         obj = registry.patch(rt, target.namespace or "", target.name or "", patcher, subresource=subresource,
                              dry_run=is_dry, manager=who)
-        return _warned(respond(request, _json.dumpb(obj)), warnings)
+        return respond(request, _json.dumpb(obj), warnings=warnings)
     except StatusError as err:
         missing = err.code == 404 and (err.details or {}).get("name") == target.name
         if not missing or subresource:
@@ -79,10 +79,5 @@ def serve(registry: Registry, request: Request, target: Target, fields: FieldVal
     body = copy.deepcopy(applied)
     body["metadata"].pop("managedFields", None)
     obj = registry.create(rt, target.namespace or "", body, dry_run=is_dry, manager=who)
-    return _warned(respond(request, _json.dumpb(obj), 201), warnings)
+    return respond(request, _json.dumpb(obj), 201, warnings)
 
-
-def _warned(response: Response, warnings: list[str]) -> Response:
-    for header in warning_headers(warnings):
-        response.headers.add("Warning", header)
-    return response

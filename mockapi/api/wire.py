@@ -12,6 +12,7 @@ from flask import Request, Response
 
 from .. import _json
 from ..errors import StatusError, bad_request, unsupported_media_type
+from .fieldvalidation import warning_headers
 
 JSON = "application/json"
 YAML = "application/yaml"
@@ -147,13 +148,19 @@ def wants_yaml(request: Request) -> bool:
     return accept.startswith(YAML) or accept.startswith("application/x-yaml")
 
 
-def respond(request: Request, body: Any, status: int = 200) -> Response:
+def respond(request: Request, body: Any, status: int = 200, warnings: list[str] | None = None) -> Response:
+    """The answer in the format asked for, with one ``Warning`` header per distinct warning (bounded
+    as the apiserver's warning recorder bounds them)."""
     if wants_yaml(request):
         text = yaml.safe_dump(_json.loads(body) if isinstance(body, (str, bytes)) else body, sort_keys=False)
-        return Response(text, status=status, content_type=YAML)
-    if isinstance(body, (str, bytes)):
-        return Response(body, status=status, content_type=JSON)
-    return Response(_json.dumpb(body), status=status, content_type=JSON)
+        response = Response(text, status=status, content_type=YAML)
+    elif isinstance(body, (str, bytes)):
+        response = Response(body, status=status, content_type=JSON)
+    else:
+        response = Response(_json.dumpb(body), status=status, content_type=JSON)
+    for header in warning_headers(warnings or []):
+        response.headers.add("Warning", header)
+    return response
 
 
 def status_response(request: Request | None, err: StatusError) -> Response:

@@ -21,6 +21,7 @@ from .slicepack import (
     SERVICE_NAME_LABEL,
     Plan,
     address_types,
+    foreign_edit_key,
     desired_buckets,
     pair_creates_with_deletes,
     plan_address_type,
@@ -75,10 +76,10 @@ def keys_for(txn: Txn, changes: list[Change]) -> set[Key]:
         shared = service_and_pod_keys(txn, ch, _service_view)
         if shared is not None:
             keys |= shared
-        elif kind == "EndpointSlice" and ch.manager != NAME:
-            labels = meta(obj).get("labels") or {}
-            if labels.get(MANAGED_BY_LABEL) == NAME and labels.get(SERVICE_NAME_LABEL):
-                keys.add((meta(obj).get("namespace", ""), labels[SERVICE_NAME_LABEL]))
+        elif kind == "EndpointSlice":
+            edited = foreign_edit_key(ch, NAME)
+            if edited is not None:
+                keys.add(edited)
         elif kind == "Node":
             keys |= _node_keys(txn, ch)
     return keys

@@ -15,7 +15,7 @@ from ..registry.rest import Change, Txn
 from . import servicematch
 from .endpoints import NAME as ENDPOINTS_CONTROLLER
 from .podutil import TRIGGER_TIME, Obj, meta, spec
-from .slicepack import MANAGED_BY_LABEL, SERVICE_NAME_LABEL
+from .slicepack import MANAGED_BY_LABEL, SERVICE_NAME_LABEL, foreign_edit_key
 
 NAME = "endpointslicemirroring-controller.k8s.io"
 SKIP_MIRROR_LABEL = "endpointslice.kubernetes.io/skip-mirror"
@@ -206,10 +206,10 @@ def keys_for(changes: list[Change]) -> set[Key]:
             view = _endpoints_view if kind == "Endpoints" else _service_view
             if ch.manager != ENDPOINTS_CONTROLLER and view(ch.old) != view(ch.new):
                 keys.add(key)
-        elif kind == "EndpointSlice" and ch.manager != NAME:
-            labels = meta(obj).get("labels") or {}
-            if labels.get(MANAGED_BY_LABEL) == NAME and labels.get(SERVICE_NAME_LABEL):
-                keys.add((key[0], labels[SERVICE_NAME_LABEL]))  # someone touched a mirrored slice
+        elif kind == "EndpointSlice":
+            edited = foreign_edit_key(ch, NAME)  # someone touched a mirrored slice
+            if edited is not None:
+                keys.add(edited)
     return keys
 
 

@@ -97,6 +97,18 @@ def desired_buckets(svc: Obj, pods: list[Obj], nodes: dict[str, Obj], address_ty
     return buckets
 
 
+def foreign_edit_key(ch: Any, manager: str) -> tuple[str, str] | None:
+    """The Service key of a slice ``manager`` owns (by its managed-by label) that someone else just
+    wrote or deleted, so the owner puts it back; None for any other change."""
+    obj = ch.new or ch.old
+    if ch.rt.kind != "EndpointSlice" or ch.manager == manager or obj is None:
+        return None
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    if labels.get(MANAGED_BY_LABEL) != manager or not labels.get(SERVICE_NAME_LABEL):
+        return None
+    return obj["metadata"].get("namespace", ""), labels[SERVICE_NAME_LABEL]
+
+
 def slice_labels(svc: Obj) -> dict[str, str]:
     """setEndpointSliceLabels: Service labels minus reserved keys, headless marker, ours."""
     labels = {k: v for k, v in (meta(svc).get("labels") or {}).items() if k not in RESERVED}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 from ..errors import Cause
 from . import validation as v
 from ..patch import schemas as patch_schemas
+from ..storage import store
 from .base import Obj, ResourceType, Strategy
 
 
@@ -90,10 +92,6 @@ def expire(txn: Any, ttl_seconds: int, batch: int = 500, now: Any = None) -> int
     """The apiserver's --event-ttl: events unwritten for ``ttl_seconds`` are deleted (etcd lease
     expiry: watchers see DELETED). Oldest-written first, stopping at the first one still alive, so the
     cost follows what expires. Returns how many went."""
-    import datetime as _dt
-
-    from ..storage import store
-
     if ttl_seconds <= 0:
         return 0
     moment = now or _dt.datetime.now(_dt.timezone.utc)

@@ -11,7 +11,6 @@ from ..bootstrap import initial_state
 from ..config import Config
 from ..registry.rest import Registry, Txn
 from ..storage import store
-from . import seed as seeding
 
 Phase = Callable[[Txn], Any]
 
@@ -21,7 +20,7 @@ def run_phases(registry: Registry, phases: Sequence[Phase], *, dry_run: bool = F
     made (as if each were its own write, the way a fresh server builds its state), then commit; or
     roll everything back on an error or a dry run (the random sources are restored then too, so a
     dry run does not change what later requests generate)."""
-    saved = seeding.capture(registry.sources) if dry_run else None
+    saved = registry.sources.capture() if dry_run else None
 
     def run(outer: Txn) -> list[Any]:
         results = []
@@ -36,7 +35,7 @@ def run_phases(registry: Registry, phases: Sequence[Phase], *, dry_run: bool = F
         return list(registry.write(run, dry_run=dry_run))
     finally:
         if saved is not None:
-            seeding.restore(registry.sources, saved)
+            registry.sources.restore(saved)
 
 
 def wipe(txn: Txn) -> int:
@@ -65,7 +64,7 @@ def reset(registry: Registry, config: Config, sources: Sequence[Phase], seed: in
     def start(txn: Txn) -> None:
         summary["deleted"] = wipe(txn)
         if seed is not None:  # after the wipe (it draws nothing): the same sequence as a fresh start
-            seeding.apply(registry.sources, seed)
+            registry.sources.seed(seed)
         initial_state(txn, config)
 
     def finish(txn: Txn) -> None:
