@@ -97,7 +97,8 @@ def db() -> None:
 def upgrade(url: str | None) -> None:
     """Upgrade the database schema to the latest migration."""
     from .storage.engine import Database
-    from .storage.migrate import HEAD, upgrade as do_upgrade
+    from .storage.migrate import HEAD
+    from .storage.migrate import upgrade as do_upgrade
 
     config = load_config({"db": url})
     database = Database(config.db)

@@ -10,7 +10,6 @@ import threading
 import time
 
 import requests
-
 from conftest import LiveServer
 
 

@@ -14,8 +14,8 @@ from ..errors import StatusError, internal, method_not_allowed, path_not_found, 
 from ..registry import ALL
 from ..runtime import Runtime
 from .admin import register_admin
-from .dns import register_dns
 from .discovery import Discovery
+from .dns import register_dns
 from .handlers import Handlers
 from .instrument import register_instrument
 from .openapi_v3 import OpenAPIV3

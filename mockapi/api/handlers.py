@@ -16,6 +16,7 @@ from ..schemas.objects import check_delete_options, check_object
 from . import fieldvalidation, listing, ssa, watch
 from .fieldvalidation import IGNORE, problems
 from .paths import Target
+from .subresources import SubresourceHandlers
 from .tables import TableWriter, include_object, table_version
 from .wire import decode_body, dry_run, flag, int64, media_type, respond
 
@@ -25,15 +26,18 @@ class Handlers:
         self.rt = runtime
         self.registry = runtime.registry
         self.fields = fieldvalidation.validator(runtime.config.kubernetes_version)
+        self.subresources = SubresourceHandlers(runtime.registry)
 
     def dispatch(self, request: Request, target: Target) -> Response:
         verb = self._verb(request, target)
-        allowed = (target.rt.subresource_verbs.get(target.subresource, ()) if target.subresource
-                   else target.rt.verbs)
-        if verb not in allowed:
+        sub = target.rt.subresource(target.subresource) if target.subresource else None
+        if verb not in (sub.verbs if sub is not None else target.rt.verbs):
             raise method_not_allowed()
-        if target.subresource == "log":  # pods/log: GET only (subresource_verbs)
-            return self.log(request, target)
+        if sub is not None and sub.shape != "object":
+            shaped = self.subresources.for_shape(sub.shape)
+            if shaped is None:
+                raise method_not_allowed()
+            return shaped(request, target, sub, verb)
         return getattr(self, verb if verb != "deletecollection" else "delete_collection")(request, target)
 
     @staticmethod
@@ -52,21 +56,15 @@ class Handlers:
             verbs = {"POST": "create", "DELETE": "deletecollection"}
         else:
             verbs = {"GET": "get", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
-            if target.subresource:
+            if target.subresource:  # (binding, eviction: POST creates)
                 verbs.pop("DELETE")
+                verbs["POST"] = "create"
         if method not in verbs:
             raise method_not_allowed()
         return verbs[method]
 
     def watch(self, request: Request, target: Target) -> Response:
         return watch.stream(self.rt, request, target)
-
-    def log(self, request: Request, target: Target) -> Response:
-        """pods/{name}/log: a simulated container log (``podlog``)."""
-        from . import podlog
-
-        row = self.registry.get(target.rt, target.namespace or "", target.name or "")
-        return podlog.serve(row.obj(), request)
 
     # -- reads ---------------------------------------------------------------------------------
     def get(self, request: Request, target: Target) -> Response:

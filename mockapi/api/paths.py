@@ -50,7 +50,7 @@ class PathResolver:
             raise path_not_found()
         if rt.namespaced and namespace is None and name is not None:
             raise path_not_found()
-        if sub and sub not in rt.subresources:
+        if sub and rt.subresource(sub) is None:
             raise path_not_found()
         if legacy_watch and sub:
             raise path_not_found()

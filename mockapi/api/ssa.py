@@ -12,8 +12,8 @@ from flask import Request, Response
 from .. import _json
 from ..errors import Cause, StatusError, bad_request, invalid
 from ..patch import apply_ssa
+from ..patch.managedfields import Manager
 from ..registry import objectmeta
-from ..registry.managedfields import Manager
 from ..registry.rest import Registry
 from ..schemas.objects import check_object
 from .fieldvalidation import IGNORE, STRICT, WARN, FieldValidator, problems, schema_error

@@ -1,5 +1,5 @@
 """meta.k8s.io Table output: content negotiation (the Accept header kubectl sends), rows built by
-api/printers.py, includeObject handling, and one-row tables for watch events."""
+the kind's printer (ResourceType.printer), includeObject handling, and one-row tables for watch events."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from flask import Request
 from .. import _json
 from ..errors import bad_request
 from ..registry.base import ResourceType
-from .printers import printer_for
 
 
 def table_version(request: Request) -> str | None:
@@ -38,13 +37,6 @@ def include_object(args: Any) -> str:
     return value
 
 
-def column_definitions(rt: ResourceType) -> list[dict[str, Any]]:
-    columns, _ = printer_for(rt.kind)
-    return [{"name": name, "type": "integer" if name == "Count" else "string",
-             "format": "name" if name == "Name" else "", "description": desc, "priority": prio}
-            for name, desc, prio in columns]
-
-
 class TableWriter:
     """Builds Tables for one request: rows for objects, with the object embedded as asked."""
 
@@ -52,7 +44,7 @@ class TableWriter:
         self.rt = rt
         self.api_version = f"meta.k8s.io/{version}"
         self.include = include
-        self._row = printer_for(rt.kind)[1]
+        self._row = rt.printer.row
         self.now = _dt.datetime.now(_dt.timezone.utc)
 
     def row(self, obj: dict[str, Any]) -> dict[str, Any]:
@@ -66,7 +58,7 @@ class TableWriter:
 
     def table(self, objs: list[dict[str, Any]], list_meta: dict[str, Any], headers: bool = True) -> dict[str, Any]:
         return {"kind": "Table", "apiVersion": self.api_version, "metadata": list_meta,
-                "columnDefinitions": column_definitions(self.rt) if headers else None,
+                "columnDefinitions": self.rt.printer.definitions() if headers else None,
                 "rows": [self.row(o) for o in objs]}
 
     def from_bodies(self, bodies: list[str], list_meta: dict[str, Any]) -> bytes:

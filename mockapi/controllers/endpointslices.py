@@ -21,8 +21,8 @@ from .slicepack import (
     SERVICE_NAME_LABEL,
     Plan,
     address_types,
-    foreign_edit_key,
     desired_buckets,
+    foreign_edit_key,
     pair_creates_with_deletes,
     plan_address_type,
 )

@@ -12,7 +12,8 @@ import time
 from typing import Any
 
 from ..errors import StatusError
-from ..registry import RESOURCES_BY_KIND, managedfields, objectmeta
+from ..patch import managedfields
+from ..registry import RESOURCES_BY_KIND, objectmeta
 from ..registry.base import Obj
 from ..registry.objectmeta import now
 from ..registry.rest import Txn

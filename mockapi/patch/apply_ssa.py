@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import StatusError, bad_request
-from ..registry import managedfields as mf
-from ..registry.base import Obj, ResourceType
+from . import managedfields as mf
+from .managedfields import Obj, Patchable
 
 FIELD_MANAGER_REQUIRED = "fieldManager: Required value: is required for apply patch"
 
 
-def check_applied(rt: ResourceType, name: str, applied: Any) -> Obj:
+def check_applied(rt: Patchable, name: str, applied: Any) -> Obj:
     """The apply body must be an object of the right kind and name (upstream's 400 wording)."""
     if not isinstance(applied, dict):
         raise bad_request("error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot "
@@ -148,7 +148,7 @@ def conflict_error(conflicts: list[tuple[mf.Entry, mf.Path]]) -> StatusError:
     return StatusError(409, message, reason="Conflict", details={"causes": causes})
 
 
-def apply(rt: ResourceType, live: Obj, applied: Obj, manager: str, *, force: bool, subresource: str,
+def apply(rt: Patchable, live: Obj, applied: Obj, manager: str, *, force: bool, subresource: str,
           now: str) -> Obj:
     """The object after ``manager`` applies ``applied`` over ``live``, managedFields included."""
     schema = rt.patch_schema or {}

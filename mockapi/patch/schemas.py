@@ -126,20 +126,3 @@ EVENT: PatchSchema = {"metadata": nested(OBJECT_META)}
 ENDPOINT_SLICE: PatchSchema = {"metadata": nested(OBJECT_META)}
 
 CONFIG_MAP: PatchSchema = {"metadata": nested(OBJECT_META)}
-
-SCHEMAS_BY_KIND: dict[str, PatchSchema] = {
-    "Pod": POD,
-    "Service": SERVICE,
-    "Endpoints": ENDPOINTS,
-    "Node": NODE,
-    "Namespace": NAMESPACE,
-    "Event": EVENT,
-    "EndpointSlice": ENDPOINT_SLICE,
-    "ConfigMap": CONFIG_MAP,
-}
-
-
-def schema_for(kind: str) -> PatchSchema | None:
-    """The schema of a built-in ``kind``, or None: kube-apiserver refuses strategic merge patches for
-    custom resources (415 Unsupported Media Type)."""
-    return SCHEMAS_BY_KIND.get(kind)

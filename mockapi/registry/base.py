@@ -1,7 +1,6 @@
-"""ResourceType descriptors and the Strategy base class (Kubernetes' rest.RESTCreateStrategy et al.).
-
-A kind is one ResourceType: names, scope, discovery facts, patch metadata, selectable fields and a
-Strategy holding its defaulting, preparation and validation hooks. Pure: no storage, no Flask.
+"""ResourceType descriptors, Subresource declarations and the Strategy base class (Kubernetes'
+rest.RESTCreateStrategy et al.). A kind is one ResourceType: names, scope, wire schema, strategy,
+printer, patch metadata, subresources and selectable fields. Pure: no storage, no Flask.
 """
 
 from __future__ import annotations
@@ -10,7 +9,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from marshmallow import Schema
+
 from ..errors import Cause
+from . import printing
 from . import validation as v
 
 Obj = dict[str, Any]
@@ -27,8 +29,6 @@ class Strategy:
     allow_create_on_update: bool = False
     #: DELETE answers with the deleted object (ReturnDeletedObject) rather than a Status
     returns_deleted_object: bool = False
-    #: extra subresources besides status, with their verbs (Namespace: finalize)
-    extra_subresources: dict[str, tuple[str, ...]] = {}
     #: which validator checks metadata.name
     name_validator: Callable[[str], list[str]] = staticmethod(v.dns1123_subdomain)
 
@@ -116,6 +116,57 @@ COMMON_FIELDS: Mapping[str, Callable[[Obj], str]] = {
 }
 
 
+SubresourceHook = Callable[["ResourceType", Obj, Obj], Any]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Where a kind keeps what its autoscaling/v1 Scale shows: replicas paths (dotted) and the label
+    selector, as a function of the object (apps kinds format spec.selector; CRDs read a path)."""
+
+    spec_replicas: str = "spec.replicas"
+    status_replicas: str = "status.replicas"
+    selector: Callable[[Obj], str] | None = None
+
+
+@dataclass(frozen=True)
+class Subresource:
+    """A subresource served by the generic machinery; ``shape`` says how, never the kind:
+
+    - ``object``: the body is the whole parent object (status, finalize); ``prepare(rt, new, old)``
+      keeps what this subresource may not change and ``validate(rt, new, old)`` returns causes;
+    - ``scale``: an autoscaling/v1 Scale view of ``scale``'s paths;
+    - ``log``: a text view of a pod's container (GET);
+    - ``binding``: POST a v1 Binding (assigns the pod to a node);
+    - ``eviction``: POST a policy/v1 Eviction (a delete that disruption budgets may refuse).
+    """
+
+    name: str
+    verbs: tuple[str, ...]
+    shape: str = "object"
+    prepare: SubresourceHook | None = None
+    validate: SubresourceHook | None = None
+    scale: Scale | None = None
+
+
+def _prepare_status(rt: "ResourceType", new: Obj, old: Obj) -> None:
+    rt.strategy.prepare_for_status_update(new, old)
+    rt.strategy.default(new)
+
+
+def _validate_status(rt: "ResourceType", new: Obj, old: Obj) -> list[Cause]:
+    from . import objectmeta  # (objectmeta needs ResourceType from here)
+
+    return objectmeta.validate_update(rt, new, old) + rt.strategy.validate_status_update(new, old)
+
+
+STATUS = Subresource("status", ("get", "patch", "update"), prepare=_prepare_status, validate=_validate_status)
+
+
+def scale_subresource(scale: Scale | None = None) -> Subresource:
+    return Subresource("scale", ("get", "patch", "update"), shape="scale", scale=scale or Scale())
+
+
 @dataclass(frozen=True)
 class ResourceType:
     kind: str
@@ -130,6 +181,18 @@ class ResourceType:
     patch_schema: Mapping[str, Any] | None = None
     extra_fields: Mapping[str, Callable[[Obj], str]] = field(default_factory=dict)
     verbs: tuple[str, ...] = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+    #: the wire shape (marshmallow): values of the wrong JSON type are the decoder's 400
+    wire_schema: Schema | None = None
+    #: Table output (kubectl get): columns and the row function
+    printer: printing.Printer = printing.DEFAULT
+    #: rewrites the kind's resource.Quantity values canonically, collecting parse errors
+    quantities: Callable[[Obj, list[str]], None] | None = None
+    subresources: tuple[Subresource, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.strategy.has_status != any(s.name == "status" for s in self.subresources):
+            raise ValueError(f"{self.kind}: a strategy with has_status={self.strategy.has_status} needs "
+                             f"{'a' if self.strategy.has_status else 'no'} status subresource")
 
     @property
     def key(self) -> str:
@@ -146,17 +209,12 @@ class ResourceType:
     def list_kind(self) -> str:
         return self.kind + "List"
 
-    @property
-    def subresources(self) -> tuple[str, ...]:
-        return tuple(self.subresource_verbs)
+    def subresource(self, name: str) -> Subresource | None:
+        return next((s for s in self.subresources if s.name == name), None)
 
     @property
     def subresource_verbs(self) -> dict[str, tuple[str, ...]]:
-        subs: dict[str, tuple[str, ...]] = {}
-        if self.strategy.has_status:
-            subs["status"] = ("get", "patch", "update")
-        subs.update(self.strategy.extra_subresources)
-        return subs
+        return {s.name: s.verbs for s in self.subresources}
 
     @property
     def selectable_fields(self) -> Mapping[str, Callable[[Obj], str]]:

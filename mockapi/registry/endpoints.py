@@ -4,10 +4,13 @@ Written by the Endpoints controller for Services with a selector, by users for t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ..errors import Cause
 from ..patch import schemas as patch_schemas
+from ..schemas import core as wire
+from . import printing as p
 from . import validation as v
 from .base import Obj, ResourceType, Strategy
 from .service_fields import PROTOCOLS, non_special_ip, valid_ip
@@ -105,7 +108,32 @@ class EndpointsStrategy(Strategy):
         return validate_subsets(obj)
 
 
+def _endpoints_row(obj: Obj, now: datetime) -> list[Any]:
+    """formatEndpoints: ip:port per address x port (ip alone without ports), first 3 + N more."""
+    meta, items = p.meta(obj), []
+    subsets = obj.get("subsets") or []
+    for ss in subsets:  # ready addresses only; ports outer, addresses inner (as printers.go)
+        ports = ss.get("ports") or []
+        addrs = [a.get("ip", "") for a in ss.get("addresses") or []]
+        if not ports:
+            items.extend(addrs)
+        for port in ports:
+            items.extend(f"[{ip}]:{port.get('port')}" if ":" in ip else f"{ip}:{port.get('port')}"
+                         for ip in addrs)
+    cell = "<none>" if not subsets else p.first_n(items)
+    return [meta.get("name", ""), cell, p.age(meta.get("creationTimestamp"), now)]
+
+
+PRINTER = p.Printer((
+    p.NAME,
+    p.Column('Endpoints', 'Endpoints of the resource.'),
+    p.AGE,
+), _endpoints_row)
+
+
 ENDPOINTS = ResourceType(
+    wire_schema=wire.Endpoints(),
+    printer=PRINTER,
     kind="Endpoints",
     plural="endpoints",
     singular="endpoints",

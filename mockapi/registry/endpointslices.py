@@ -5,10 +5,13 @@ generation tracking as upstream's endpointSliceStrategy. No status subresource."
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime
 from typing import Any
 
 from ..errors import Cause
 from ..patch import schemas as patch_schemas
+from ..schemas import core as wire
+from . import printing as p
 from . import validation as v
 from .base import Obj, ResourceType, Strategy
 from .service_fields import PROTOCOLS, non_special_ip
@@ -173,7 +176,27 @@ class EndpointSliceStrategy(Strategy):
                                                           old.get("addressType"))
 
 
+def _slice_row(obj: Obj, now: datetime) -> list[Any]:
+    """formatDiscoveryPorts / formatDiscoveryEndpoints: first 3 + N more, <unset> when empty."""
+    meta = p.meta(obj)
+    ports = [str(p["port"]) if p.get("port") is not None else (p.get("name") or "*") for p in obj.get("ports") or []]
+    addrs = [a for ep in obj.get("endpoints") or [] for a in ep.get("addresses") or []]
+    return [meta.get("name", ""), obj.get("addressType", ""), p.first_n(ports) if ports else "<unset>",
+            p.first_n(addrs) if addrs else "<unset>", p.age(meta.get("creationTimestamp"), now)]
+
+
+PRINTER = p.Printer((
+    p.NAME,
+    p.Column('AddressType', 'The IP protocol for this slice.'),
+    p.Column('Ports', 'The ports that are exposed by this slice.'),
+    p.Column('Endpoints', 'The addresses of the endpoints in this slice.'),
+    p.AGE,
+), _slice_row)
+
+
 ENDPOINT_SLICES = ResourceType(
+    wire_schema=wire.EndpointSlice(),
+    printer=PRINTER,
     kind="EndpointSlice",
     plural="endpointslices",
     singular="endpointslice",

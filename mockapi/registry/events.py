@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as _dt
+from datetime import datetime
 from typing import Any
 
 from ..errors import Cause
-from . import validation as v
 from ..patch import schemas as patch_schemas
+from ..schemas import core as wire
 from ..storage import store
+from . import printing as p
+from . import validation as v
 from .base import Obj, ResourceType, Strategy
 
 
@@ -54,7 +57,35 @@ class EventStrategy(Strategy):
         return causes
 
 
+def _event_row(obj: Obj, now: datetime) -> list[Any]:
+    meta, inv, source = p.meta(obj), obj.get("involvedObject") or {}, obj.get("source") or {}
+    last = obj.get("lastTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp")
+    first = obj.get("firstTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp")
+    component = source.get("component") or obj.get("reportingComponent") or ""
+    host = source.get("host") or obj.get("reportingInstance") or ""
+    src = f"{component}, {host}" if component and host else component or host
+    return [p.age(last, now), obj.get("type", ""), obj.get("reason", ""),
+            f"{str(inv.get('kind', '')).lower()}/{inv.get('name', '')}", inv.get("fieldPath", ""), src,
+            (obj.get("message") or "").strip(), p.age(first, now), int(obj.get("count") or 1), meta.get("name", "")]
+
+
+PRINTER = p.Printer((
+    p.Column('Last Seen', 'The time the event was last seen.'),
+    p.Column('Type', 'Type of this event.'),
+    p.Column('Reason', 'Reason is why the action was taken.'),
+    p.Column('Object', 'The object this Event is about.'),
+    p.Column('Subobject', 'The subobject this Event is about.', 1),
+    p.Column('Source', 'The component reporting this event.', 1),
+    p.Column('Message', 'A human-readable description of the status of this operation.'),
+    p.Column('First Seen', 'The time the event was first seen.', 1),
+    p.Column('Count', 'The number of times this event has occurred.', 1, type='integer'),
+    p.Column('Name', p.NAME_DESCRIPTION, 1, format='name'),
+), _event_row)
+
+
 EVENTS = ResourceType(
+    wire_schema=wire.Event(),
+    printer=PRINTER,
     kind="Event",
     plural="events",
     singular="event",

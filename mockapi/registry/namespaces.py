@@ -4,37 +4,45 @@ controller (controllers/namespace.py) empties it and then lets it go."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime
+from typing import Any
 
 from ..errors import Cause, conflict, forbidden
-from . import validation as v
 from ..patch import schemas as patch_schemas
-from .base import Obj, ResourceType, Strategy
+from ..schemas import core as wire
+from . import printing as p
+from . import validation as v
+from .base import STATUS, Obj, ResourceType, Strategy, Subresource
 
 PROTECTED = ("default", "kube-system", "kube-public")
 NAME_LABEL = "kubernetes.io/metadata.name"
 
 
+def _prepare_finalize(rt: ResourceType, new: Obj, old: Obj) -> None:
+    """PUT /finalize changes spec.finalizers and nothing else."""
+    finalizers = (new.get("spec") or {}).get("finalizers") or []
+    for key in list(new):
+        if key not in ("kind", "apiVersion"):
+            del new[key]
+    new.update({k: copy.deepcopy(val) for k, val in old.items() if k not in ("kind", "apiVersion")})
+    new.setdefault("spec", {})["finalizers"] = list(finalizers)
+
+
+def _validate_finalize(rt: ResourceType, new: Obj, old: Obj) -> list[Cause]:
+    causes = []
+    for i, fin in enumerate(new["spec"]["finalizers"]):
+        if not isinstance(fin, str) or v.qualified_name(fin):
+            causes.append(Cause.invalid(f"spec.finalizers[{i}]", fin, "name is neither a standard finalizer "
+                                        "name nor is it fully qualified"))
+    return causes
+
+
+FINALIZE = Subresource("finalize", ("update",), prepare=_prepare_finalize, validate=_validate_finalize)
+
+
 class NamespaceStrategy(Strategy):
     name_validator = staticmethod(v.dns1123_label)
     returns_deleted_object = True
-    extra_subresources = {"finalize": ("update",)}
-
-    def prepare_for_finalize_update(self, new: Obj, old: Obj) -> None:
-        """PUT /finalize changes spec.finalizers and nothing else."""
-        finalizers = (new.get("spec") or {}).get("finalizers") or []
-        for key in list(new):
-            if key not in ("kind", "apiVersion"):
-                del new[key]
-        new.update({k: copy.deepcopy(val) for k, val in old.items() if k not in ("kind", "apiVersion")})
-        new.setdefault("spec", {})["finalizers"] = list(finalizers)
-
-    def validate_finalize_update(self, new: Obj, old: Obj) -> list[Cause]:
-        causes = []
-        for i, fin in enumerate(new["spec"]["finalizers"]):
-            if not isinstance(fin, str) or v.qualified_name(fin):
-                causes.append(Cause.invalid(f"spec.finalizers[{i}]", fin, "name is neither a standard finalizer "
-                                            "name nor is it fully qualified"))
-        return causes
 
     def default(self, obj: Obj) -> None:
         meta = obj.setdefault("metadata", {})
@@ -85,7 +93,22 @@ class NamespaceStrategy(Strategy):
                            "namespace.  Upon completion, this namespace will automatically be purged by the system.")
 
 
+def _namespace_row(obj: Obj, now: datetime) -> list[Any]:
+    meta = p.meta(obj)
+    return [meta.get("name", ""), (obj.get("status") or {}).get("phase", ""), p.age(meta.get("creationTimestamp"), now)]
+
+
+PRINTER = p.Printer((
+    p.NAME,
+    p.Column('Status', 'The status of the namespace'),
+    p.AGE,
+), _namespace_row)
+
+
 NAMESPACES = ResourceType(
+    subresources=(STATUS, FINALIZE),
+    wire_schema=wire.Namespace(),
+    printer=PRINTER,
     kind="Namespace",
     plural="namespaces",
     singular="namespace",

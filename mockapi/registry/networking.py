@@ -5,8 +5,10 @@ IPAddress per allocated ClusterIP, written in the same transaction as the alloca
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime
 from typing import Any
 
+from . import printing as p
 from .base import Obj, ResourceType, Strategy
 from .objectmeta import now
 
@@ -39,11 +41,48 @@ class IPAddressStrategy(Strategy):
     name_validator = staticmethod(_ip_name)
 
 
+def _service_cidr_row(obj: Obj, now: datetime) -> list[Any]:
+    meta = p.meta(obj)
+    return [meta.get("name", ""), ",".join((obj.get("spec") or {}).get("cidrs") or []),
+            p.age(meta.get("creationTimestamp"), now)]
+
+
+SERVICE_CIDR_PRINTER = p.Printer((
+    p.NAME,
+    p.Column('CIDRs', 'spec.cidrs defines the IP blocks in CIDR notation (e.g. "192.168.0.0/24" or "2001:db8::/64") from which to assign service cluster IPs.'),
+    p.AGE,
+), _service_cidr_row)
+
+
 SERVICE_CIDRS = ResourceType(
+    printer=SERVICE_CIDR_PRINTER,
     kind="ServiceCIDR", plural="servicecidrs", singular="servicecidr", group="networking.k8s.io",
     namespaced=False, strategy=ServiceCIDRStrategy(), verbs=READ_ONLY,
 )
+
+
+def _ip_address_row(obj: Obj, now: datetime) -> list[Any]:
+    """printIPAddress: the parent as group-resource[/namespace]/name, lower-cased."""
+    meta, ref = p.meta(obj), (obj.get("spec") or {}).get("parentRef")
+    parent = "<none>"
+    if ref:
+        resource = ref.get("resource", "")
+        parent = (f"{resource}.{ref['group']}" if ref.get("group") else resource).lower()
+        if ref.get("namespace"):
+            parent += "/" + ref["namespace"]
+        parent += "/" + ref.get("name", "")
+    return [meta.get("name", ""), parent, p.age(meta.get("creationTimestamp"), now)]
+
+
+IP_ADDRESS_PRINTER = p.Printer((
+    p.NAME,
+    p.Column('ParentRef', 'ParentRef references the resource that an IPAddress is attached to. An IPAddress must reference a parent object.'),
+    p.AGE,
+), _ip_address_row)
+
+
 IP_ADDRESSES = ResourceType(
+    printer=IP_ADDRESS_PRINTER,
     kind="IPAddress", plural="ipaddresses", singular="ipaddress", group="networking.k8s.io",
     namespaced=False, short_names=("ip",), strategy=IPAddressStrategy(), verbs=READ_ONLY,
     extra_fields={"spec.parentRef.resource": lambda o: str(((o.get("spec") or {}).get("parentRef") or {})

@@ -4,10 +4,15 @@ for the simulated nodes the server starts with (zones round robin, InternalIP, a
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime
+from typing import Any
 
 from ..errors import Cause
 from ..patch import schemas as patch_schemas
-from .base import Obj, ResourceType, Strategy
+from ..schemas import core as wire
+from ..schemas import quantity
+from . import printing as p
+from .base import STATUS, Obj, ResourceType, Strategy
 from .objectmeta import now
 
 ZONES = ("zone-a", "zone-b", "zone-c")
@@ -75,7 +80,45 @@ class NodeStrategy(Strategy):
         return causes
 
 
+def _node_row(obj: Obj, now: datetime) -> list[Any]:
+    meta, spec, status = p.meta(obj), obj.get("spec") or {}, obj.get("status") or {}
+    ready = next((c.get("status") for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    state = {"True": "Ready", "False": "NotReady"}.get(ready or "", "Unknown")
+    if spec.get("unschedulable"):
+        state += ",SchedulingDisabled"
+    roles = sorted({k.split("/", 1)[1] for k in (meta.get("labels") or {})
+                    if k.startswith("node-role.kubernetes.io/") and k.split("/", 1)[1]}
+                   | ({(meta.get("labels") or {})["kubernetes.io/role"]}
+                      if (meta.get("labels") or {}).get("kubernetes.io/role") else set()))
+    info = status.get("nodeInfo") or {}
+    addrs = status.get("addresses") or []
+    internal = next((a.get("address") for a in addrs if a.get("type") == "InternalIP"), None)
+    external = next((a.get("address") for a in addrs if a.get("type") == "ExternalIP"), None)
+    return [meta.get("name", ""), state, ",".join(roles) or "<none>", p.age(meta.get("creationTimestamp"), now),
+            info.get("kubeletVersion", ""), p.none(internal), p.none(external),
+            info.get("osImage") or "<unknown>", info.get("kernelVersion") or "<unknown>",
+            info.get("containerRuntimeVersion") or "<unknown>"]
+
+
+PRINTER = p.Printer((
+    p.NAME,
+    p.Column('Status', 'The status of the node'),
+    p.Column('Roles', 'The roles of the node'),
+    p.AGE,
+    p.Column('Version', 'Kubelet Version reported by the node.'),
+    p.Column('Internal-IP', 'List of addresses reachable to the node.', 1),
+    p.Column('External-IP', 'List of addresses reachable to the node.', 1),
+    p.Column('OS-Image', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', 1),
+    p.Column('Kernel-Version', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1),
+    p.Column('Container-Runtime', 'Container runtime version reported by the node through runtime remote API (e.g. containerd://1.4.2).', 1),
+), _node_row)
+
+
 NODES = ResourceType(
+    quantities=quantity.node_quantities,
+    subresources=(STATUS,),
+    wire_schema=wire.Node(),
+    printer=PRINTER,
     kind="Node",
     plural="nodes",
     singular="node",

@@ -26,9 +26,10 @@ from ..errors import (
     stale_resource_version,
     too_large_resource_version,
 )
+from ..patch import managedfields
 from ..storage import store
 from ..storage.engine import Database
-from . import managedfields, objectmeta
+from . import objectmeta
 from .base import Obj, ResourceType
 
 
@@ -404,13 +405,10 @@ class Registry:
             new["metadata"]["namespace"] = new["metadata"].get("namespace") or old["metadata"]["namespace"]
         with decoding(rt):
             objectmeta.carry_for_update(rt, new, old)
-            if subresource == "status":
-                rt.strategy.prepare_for_status_update(new, old)
-                rt.strategy.default(new)
-                causes = objectmeta.validate_update(rt, new, old) + rt.strategy.validate_status_update(new, old)
-            elif subresource == "finalize":
-                rt.strategy.prepare_for_finalize_update(new, old)  # type: ignore[attr-defined]
-                causes = rt.strategy.validate_finalize_update(new, old)  # type: ignore[attr-defined]
+            sub = rt.subresource(subresource) if subresource else None
+            if sub is not None and sub.prepare is not None and sub.validate is not None:
+                sub.prepare(rt, new, old)  # an object-shaped subresource (status, finalize)
+                causes = sub.validate(rt, new, old)
             else:
                 rt.strategy.prepare_for_update(new, old)
                 rt.strategy.default(new)

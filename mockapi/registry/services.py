@@ -8,15 +8,18 @@ taken or out-of-range request, 500 when a range is full) -> store. Delete releas
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ..errors import Cause, already_exists
 from ..patch import schemas as patch_schemas
+from ..schemas import core as wire
 from . import objectmeta, service_validation
+from . import printing as p
 from . import service_alloc as alloc
 from . import service_fields as sv
 from . import validation as v
-from .base import Obj, ResourceType, Strategy
+from .base import STATUS, Obj, ResourceType, Strategy
 
 DEFAULT_AFFINITY_SECONDS = 10800
 _SPEC_ORDER = ("ports", "selector", "clusterIP", "clusterIPs", "type", "externalIPs", "sessionAffinity",
@@ -243,7 +246,45 @@ def _spec_field(path: str):  # type: ignore[no-untyped-def]
     return lambda o: str((o.get("spec") or {}).get(path) or "")
 
 
+def _service_row(obj: Obj, now: datetime) -> list[Any]:
+    meta, spec, status = p.meta(obj), obj.get("spec") or {}, obj.get("status") or {}
+    stype = spec.get("type") or "ClusterIP"
+    cluster_ip = (spec.get("clusterIPs") or [spec.get("clusterIP")] or [None])[0] or "<none>"
+    external = list(spec.get("externalIPs") or [])
+    if stype == "LoadBalancer":
+        ingress = [i.get("ip") or i.get("hostname") for i in (status.get("loadBalancer") or {}).get("ingress") or []]
+        external = [i for i in ingress if i] + external
+        ext_cell = ",".join(external) if external else "<pending>"
+    elif stype == "ExternalName":
+        ext_cell = spec.get("externalName") or "<none>"
+    else:
+        ext_cell = ",".join(external) if external else "<none>"
+    ports = []
+    for port in spec.get("ports") or []:
+        proto = port.get("protocol") or "TCP"
+        ports.append(f"{port.get('port')}:{port['nodePort']}/{proto}" if port.get("nodePort")
+                     else f"{port.get('port')}/{proto}")
+    selector = spec.get("selector") or {}
+    return [meta.get("name", ""), stype, cluster_ip, ext_cell, ",".join(ports) or "<none>",
+            p.age(meta.get("creationTimestamp"), now),
+            ",".join(f"{k}={v}" for k, v in sorted(selector.items())) or "<none>"]
+
+
+PRINTER = p.Printer((
+    p.NAME,
+    p.Column('Type', 'The type of the service.'),
+    p.Column('Cluster-IP', 'The IP address of the service.'),
+    p.Column('External-IP', 'The external IP address of the service.'),
+    p.Column('Port(s)', 'The ports that the service exposes.'),
+    p.AGE,
+    p.Column('Selector', 'Route service traffic to pods with label keys and values matching this selector.', 1),
+), _service_row)
+
+
 SERVICES = ResourceType(
+    subresources=(STATUS,),
+    wire_schema=wire.Service(),
+    printer=PRINTER,
     kind="Service",
     plural="services",
     singular="service",

@@ -288,9 +288,3 @@ class EndpointSlice(_Open):
     addressType = _s()
     endpoints = _list(SliceEndpoint)
     ports = _list(EndpointPort)
-
-
-KIND_SCHEMAS: dict[str, Schema] = {
-    "Pod": Pod(), "Node": Node(), "Namespace": Namespace(), "Event": Event(), "Service": Service(),
-    "Endpoints": Endpoints(), "EndpointSlice": EndpointSlice(),
-}

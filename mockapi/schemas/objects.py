@@ -4,16 +4,30 @@ out canonical (``quantity``); unknown fields are the API layer's business (field
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from ..errors import StatusError, bad_request
-from ..registry.base import ResourceType
 from . import quantity
-from .core import KIND_SCHEMAS, Time, is_rfc3339
+from .core import Time, is_rfc3339
 
 _STR: dict[str, Any] = {"allow_none": True}
+
+
+class Decodable(Protocol):
+    """What decoding needs of a kind (a registry Decodable provides it)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def api_version(self) -> str: ...
+    @property
+    def wire_schema(self) -> Schema | None: ...
+    @property
+    def quantities(self) -> Callable[[dict[str, Any], list[str]], None] | None: ...
 
 
 class ObjectMetaSchema(Schema):
@@ -80,7 +94,7 @@ def _json_type(value: Any) -> str:
     return "null"
 
 
-def _cannot_handle(rt: ResourceType, detail: str) -> StatusError:
+def _cannot_handle(rt: Decodable, detail: str) -> StatusError:
     return bad_request(f'{rt.kind} in version "{rt.version}" cannot be handled as a {rt.kind}: {detail}')
 
 
@@ -99,7 +113,7 @@ def _first_error(messages: Any, meta: dict[str, Any]) -> tuple[str, Any]:
     return field, value
 
 
-def check_object(obj: Any, rt: ResourceType, *, patched: bool = False) -> dict[str, Any]:
+def check_object(obj: Any, rt: Decodable, *, patched: bool = False) -> dict[str, Any]:
     """Reject bodies a Kubernetes API server could not decode into the kind; return the object."""
     if not isinstance(obj, dict):
         raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(obj)} into Go value of type "
@@ -132,10 +146,10 @@ def check_object(obj: Any, rt: ResourceType, *, patched: bool = False) -> dict[s
         if value is not None and not isinstance(value, dict):
             raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(value)} into Go struct field "
                                      f"{rt.kind}.{part} of type v1.{rt.kind}{part.capitalize()}")
-    schema = KIND_SCHEMAS.get(rt.kind)
+    schema = rt.wire_schema
     if schema is not None:
         try:
-            if not _KIND_OK[rt.kind](obj):
+            if not _fast_check(schema)(obj):
                 schema.load(obj)
         except ValidationError as exc:
             path, value, expected = _leaf(exc.messages, obj, schema)
@@ -144,7 +158,7 @@ def check_object(obj: Any, rt: ResourceType, *, patched: bool = False) -> dict[s
                                          f'parse "{value}" as a RFC3339 time') from None
             raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(value)} into Go struct field "
                                      f"{rt.kind}.{'.'.join(path)} of type {expected}") from None
-    problem = quantity.normalize(rt.kind, obj)  # resource.Quantity decodes canonically, or not at all
+    problem = quantity.normalize(rt.quantities, obj)  # resource.Quantity decodes canonically, or not at all
     if problem is not None:
         raise _cannot_handle(rt, problem)
     return obj
@@ -250,4 +264,12 @@ def check_delete_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 _META_OK = compile_schema(_meta_schema)
-_KIND_OK = {kind: compile_schema(schema) for kind, schema in KIND_SCHEMAS.items()}
+_COMPILED: dict[int, tuple[Schema, Check]] = {}
+
+
+def _fast_check(schema: Schema) -> Check:
+    """The compiled predicate of a kind's wire schema (compiled once per schema instance)."""
+    entry = _COMPILED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _COMPILED[id(schema)] = (schema, compile_schema(schema))
+    return entry[1]

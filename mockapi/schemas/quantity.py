@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 SUFFIX_ERROR = "unable to parse quantity's suffix"
@@ -99,8 +99,8 @@ def _fix_one(holder: Any, key: str, errors: list[str]) -> None:
             errors.append(str(exc))
 
 
-def _pod(obj: dict[str, Any], errors: list[str]) -> None:
-    spec = obj.get("spec")
+def pod_spec_quantities(spec: Any, errors: list[str]) -> None:
+    """Canonical quantities in a PodSpec (containers' resources, overhead, emptyDir sizeLimit)."""
     if not isinstance(spec, dict):
         return
     for group in ("containers", "initContainers", "ephemeralContainers"):
@@ -116,18 +116,18 @@ def _pod(obj: dict[str, Any], errors: list[str]) -> None:
             _fix_one(volume.get("emptyDir"), "sizeLimit", errors)
 
 
-def _node(obj: dict[str, Any], errors: list[str]) -> None:
+def pod_quantities(obj: dict[str, Any], errors: list[str]) -> None:
+    pod_spec_quantities(obj.get("spec"), errors)
+
+
+def node_quantities(obj: dict[str, Any], errors: list[str]) -> None:
     status = obj.get("status")
     _fix_map(status, "capacity", errors)
     _fix_map(status, "allocatable", errors)
 
 
-_KINDS = {"Pod": _pod, "Node": _node}
-
-
-def normalize(kind: str, obj: dict[str, Any]) -> str | None:
-    """Rewrite ``obj``'s quantities canonically; the first parse error's message, if any."""
-    fix = _KINDS.get(kind)
+def normalize(fix: Callable[[dict[str, Any], list[str]], None] | None, obj: dict[str, Any]) -> str | None:
+    """Rewrite ``obj``'s quantities canonically with the kind's ``fix``; the first parse error, if any."""
     if fix is None:
         return None
     errors: list[str] = []

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from mockapi.api.printers import human_duration
+from mockapi.registry.printing import human_duration
 
 TABLE = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
          "application/json")

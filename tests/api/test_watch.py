@@ -21,7 +21,6 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
-
 from conftest import LiveServer
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"

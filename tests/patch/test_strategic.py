@@ -8,7 +8,7 @@ import re
 import pytest
 import yaml
 
-from mockapi.patch import PatchError, schema_for, strategic_merge
+from mockapi.patch import PatchError, strategic_merge
 from mockapi.patch.schemas import ENDPOINTS, NAMESPACE, NODE, POD, SERVICE, Field
 
 # The MergeItem / RetainKeysMergeItem structs of upstream patch_test.go, as a (recursive) schema.
@@ -755,9 +755,10 @@ def test_endpoints_subsets_are_atomic() -> None:
     assert strategic_merge(original, patch, ENDPOINTS) == patch
 
 
-def test_schema_lookup_by_kind() -> None:
-    assert schema_for("Pod") is POD
-    assert schema_for("Widget") is None
+def test_the_pod_kind_carries_its_patch_schema() -> None:
+    from mockapi.registry import RESOURCES_BY_KIND
+
+    assert RESOURCES_BY_KIND["Pod"].patch_schema is POD
 
 
 def test_set_element_order_on_a_non_merge_list_is_dropped() -> None:

@@ -17,9 +17,20 @@ import copy
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from .base import Obj, ResourceType
+Obj = dict[str, Any]
+
+
+class Patchable(Protocol):
+    """What managedFields and apply need of a kind (a registry ResourceType provides it)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def api_version(self) -> str: ...
+    @property
+    def patch_schema(self) -> Mapping[str, Any] | None: ...
 
 Path = tuple[str, ...]
 FieldSet = set[Path]
@@ -236,7 +247,7 @@ def _keep(meta: Obj, stored: Any) -> None:
         meta.pop("managedFields", None)
 
 
-def record(rt: ResourceType, new: Obj, old: Obj | None, who: Manager | None, subresource: str, now: str) -> None:
+def record(rt: Patchable, new: Obj, old: Obj | None, who: Manager | None, subresource: str, now: str) -> None:
     """Set ``new.metadata.managedFields`` after a create, update or patch by ``who`` (None: a
     controller write, which keeps the stored entries). Apply writes arrive with their entries
     already computed (mockapi.patch.apply_ssa) and are kept as they are."""
@@ -278,7 +289,7 @@ def record(rt: ResourceType, new: Obj, old: Obj | None, who: Manager | None, sub
     store(meta, managed)
 
 
-def record_create(rt: ResourceType, obj: Obj, body: Obj, who: Manager | None, now: str) -> None:
+def record_create(rt: Patchable, obj: Obj, body: Obj, who: Manager | None, now: str) -> None:
     """The entry of a create: the applied fields for Apply, the object's fields for Update."""
     meta = obj.setdefault("metadata", {})
     if who is None:
