@@ -36,9 +36,14 @@ def resource_entries(rt: ResourceType) -> list[dict[str, Any]]:
         main["categories"] = list(rt.categories)
     main["storageVersionHash"] = _storage_hash(rt)
     out = [main]
-    for sub, verbs in rt.subresource_verbs.items():
-        out.append({"name": f"{rt.plural}/{sub}", "singularName": "", "namespaced": rt.namespaced,
-                    "kind": rt.kind, "verbs": list(verbs)})
+    for sub in rt.subresources:
+        entry: dict[str, Any] = {"name": f"{rt.plural}/{sub.name}", "singularName": "", "namespaced": rt.namespaced}
+        if sub.body_kind is not None:  # (upstream names group and version only when they differ)
+            kind = sub.response_kind(rt)
+            if kind["group"] != rt.group or kind["version"] != rt.version:
+                entry.update(group=kind["group"], version=kind["version"])
+        entry.update(kind=sub.response_kind(rt)["kind"], verbs=list(sub.verbs))
+        out.append(entry)
     return out
 
 
@@ -65,9 +70,8 @@ def _aggregated_resource(rt: ResourceType) -> dict[str, Any]:
         entry["categories"] = list(rt.categories)
     if rt.subresources:
         entry["subresources"] = [
-            {"subresource": sub, "responseKind": {"group": rt.group, "version": rt.version, "kind": rt.kind},
-             "verbs": list(verbs)}
-            for sub, verbs in rt.subresource_verbs.items()
+            {"subresource": sub.name, "responseKind": sub.response_kind(rt), "verbs": list(sub.verbs)}
+            for sub in rt.subresources
         ]
     return entry
 

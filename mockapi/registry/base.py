@@ -147,6 +147,13 @@ class Subresource:
     prepare: SubresourceHook | None = None
     validate: SubresourceHook | None = None
     scale: Scale | None = None
+    #: the kind its body is, when not the parent's: (group, version, kind), as discovery reports it
+    #: (kubectl drain looks for pods/eviction as policy/v1 Eviction)
+    body_kind: tuple[str, str, str] | None = None
+
+    def response_kind(self, rt: "ResourceType") -> dict[str, str]:
+        group, version, kind = self.body_kind or (rt.group, rt.version, rt.kind)
+        return {"group": group, "version": version, "kind": kind}
 
 
 def _prepare_status(rt: "ResourceType", new: Obj, old: Obj) -> None:
@@ -164,7 +171,8 @@ STATUS = Subresource("status", ("get", "patch", "update"), prepare=_prepare_stat
 
 
 def scale_subresource(scale: Scale | None = None) -> Subresource:
-    return Subresource("scale", ("get", "patch", "update"), shape="scale", scale=scale or Scale())
+    return Subresource("scale", ("get", "patch", "update"), shape="scale", scale=scale or Scale(),
+                       body_kind=("autoscaling", "v1", "Scale"))
 
 
 @dataclass(frozen=True)

@@ -236,3 +236,31 @@ def test_dispatcher_kubectl_logs(cluster_config: Path, ns: str, tmp_path: Path) 
                     lines[0]), lines
     follow = kubectl("logs", "-f", "logged", "-n", ns)  # answered whole, then the stream ends
     assert follow.returncode == 0 and follow.stdout.splitlines()[-1] == "mockapi: ready"
+
+
+@pytest.mark.parametrize("minor", ["1.27", "1.33"])
+def test_drain_evicts_through_pods_eviction(minor: str, tmp_path: Path) -> None:
+    """kubectl drain finds pods/eviction (policy/v1 Eviction) in discovery and evicts rather than deletes;
+    1.33 sends its Eviction as protobuf, 1.27 as JSON."""
+    exe = versioned_kubectl(minor)
+    server = LiveServer("--nodes", "2", kubelet="on")
+    try:
+        config = server.kubeconfig(tmp_path / "config")
+
+        def kubectl(*args: str) -> str:
+            proc = subprocess.run([exe, "--kubeconfig", str(config), "--cache-dir", str(tmp_path / "cache"), *args],
+                                  capture_output=True, text=True, timeout=60, check=False)
+            assert proc.returncode == 0, f"kubectl.{minor} {' '.join(args)}: {proc.stdout}\n{proc.stderr}"
+            return proc.stdout
+
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "victim", "namespace": "default"},
+               "spec": {"nodeName": "node-1", "containers": [{"name": "c", "image": "nginx"}]}}
+        assert requests.post(server.url + "/api/v1/namespaces/default/pods", json=pod, timeout=10).ok
+        out = kubectl("drain", "node-1", "--force", "--grace-period=0")
+        assert "evicting pod default/victim" in out and "pod/victim evicted" in out, out
+        pods = requests.get(server.url + "/api/v1/namespaces/default/pods", timeout=10).json()["items"]
+        assert [p["metadata"]["name"] for p in pods] == []
+        node = requests.get(server.url + "/api/v1/nodes/node-1", timeout=10).json()
+        assert node["spec"]["unschedulable"] is True
+    finally:
+        server.stop()

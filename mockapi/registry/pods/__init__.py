@@ -23,7 +23,7 @@ def _spec(field: str):  # type: ignore[no-untyped-def]
 
 PODS = ResourceType(
     subresources=(STATUS, Subresource("log", ("get",), shape="log"), binding.BINDING,
-                  Subresource("eviction", ("create",), shape="eviction")),
+                  Subresource("eviction", ("create",), shape="eviction", body_kind=("policy", "v1", "Eviction"))),
     quantities=quantity.pod_quantities,
     wire_schema=wire.Pod(),
     printer=PRINTER,

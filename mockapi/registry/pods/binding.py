@@ -77,4 +77,5 @@ def _as_bound(rt: ResourceType, new: Obj, old: Obj) -> None:
         new[key] = merged
 
 
-BINDING = Subresource("binding", ("create",), shape="binding", prepare=_as_bound, validate=lambda rt, new, old: [])
+BINDING = Subresource("binding", ("create",), shape="binding", prepare=_as_bound, validate=lambda rt, new, old: [],
+                      body_kind=("", "v1", "Binding"))
