@@ -132,7 +132,7 @@ def _walk(value: Any, shape: Shape, path: str, found: list[str], drop: bool) -> 
     if isinstance(value, dict):
         props = shape.props
         if props is not None:
-            unknown = None
+            unknown: list[str] | None = None
             for key, sub in value.items():
                 child = props.get(key)
                 if child is None:

@@ -3,6 +3,7 @@ deletecollection, status), dispatched from a resolved path. Views never catch St
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from flask import Request, Response
@@ -90,7 +91,8 @@ class Handlers:
         return respond(request, listing.list_body(rt, result))
 
     # -- writes --------------------------------------------------------------------------------
-    def _body(self, request: Request, rt: ResourceType, options_kind: str) -> tuple[dict[str, Any], list[str]]:
+    def _body(self, request: Request, rt: ResourceType,
+              options_kind: str) -> tuple[dict[str, Any], builtins.list[str]]:
         """The decoded object with undeclared fields dropped, and the warnings its fieldValidation
         directive asks for (Strict: 400 instead)."""
         mode = fieldvalidation.directive(request.args, options_kind)

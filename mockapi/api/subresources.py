@@ -91,7 +91,7 @@ class SubresourceHandlers:
             if not isinstance(body, dict):
                 raise bad_request('Eviction in version "v1" cannot be handled as a Eviction: json: cannot unmarshal '
                                   "into Go value of type v1.Eviction")
-            meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            meta: dict[str, Any] = body["metadata"] if isinstance(body.get("metadata"), dict) else {}
             if (meta.get("name") or "") != name:
                 raise bad_request("name in URL does not match name in Eviction object")
             raw = body.get("deleteOptions")

@@ -38,31 +38,31 @@ class Time(fields.String):
 
 
 def _s() -> fields.String:
-    return fields.String(**N)
+    return fields.String(allow_none=True)
 
 
 def _i() -> fields.Integer:
-    return fields.Integer(strict=True, **N)
+    return fields.Integer(strict=True, allow_none=True)
 
 
 def _b() -> fields.Boolean:
-    return fields.Boolean(truthy={True}, falsy={False}, **N)
+    return fields.Boolean(truthy={True}, falsy={False}, allow_none=True)
 
 
 def _strs() -> fields.List:
-    return fields.List(fields.String(), **N)
+    return fields.List(fields.String(), allow_none=True)
 
 
 def _map() -> fields.Dict:
-    return fields.Dict(**N)
+    return fields.Dict(allow_none=True)
 
 
 def _str_map() -> fields.Dict:
-    return fields.Dict(keys=fields.String(), values=fields.String(), **N)
+    return fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
 
 
 def _list(schema: type[Schema]) -> fields.List:
-    return fields.List(fields.Nested(schema), **N)
+    return fields.List(fields.Nested(schema), allow_none=True)
 
 
 class _Open(Schema):
@@ -90,7 +90,7 @@ class Container(_Open):
     command, args = _strs(), _strs()
     ports = _list(ContainerPort)
     env = _list(EnvVar)
-    envFrom, volumeMounts, volumeDevices = fields.List(_map(), **N), fields.List(_map(), **N), fields.List(_map(), **N)
+    envFrom, volumeMounts, volumeDevices = fields.List(_map(), allow_none=True), fields.List(_map(), allow_none=True), fields.List(_map(), allow_none=True)
     resources, securityContext, lifecycle = _map(), _map(), _map()
     livenessProbe, readinessProbe, startupProbe = _map(), _map(), _map()
     stdin, stdinOnce, tty = _b(), _b(), _b()
@@ -103,7 +103,7 @@ class Toleration(_Open):
 
 class PodSpec(_Open):
     containers, initContainers = _list(Container), _list(Container)
-    ephemeralContainers, volumes, imagePullSecrets, hostAliases = (fields.List(_map(), **N) for _ in range(4))
+    ephemeralContainers, volumes, imagePullSecrets, hostAliases = (fields.List(_map(), allow_none=True) for _ in range(4))
     tolerations = _list(Toleration)
     nodeName, restartPolicy, dnsPolicy, serviceAccountName, serviceAccount = (_s() for _ in range(5))
     schedulerName, hostname, subdomain, priorityClassName, preemptionPolicy = (_s() for _ in range(5))
@@ -114,7 +114,7 @@ class PodSpec(_Open):
     shareProcessNamespace, setHostnameAsFQDN, hostUsers = _b(), _b(), _b()
     affinity, securityContext, dnsConfig, overhead = _map(), _map(), _map(), _map()
     topologySpreadConstraints, readinessGates, schedulingGates, resourceClaims = (
-        fields.List(_map(), **N) for _ in range(4))
+        fields.List(_map(), allow_none=True) for _ in range(4))
 
 
 class Condition(_Open):
@@ -124,14 +124,14 @@ class Condition(_Open):
 class PodStatus(_Open):
     phase, podIP, hostIP, qosClass, reason, message, nominatedNodeName = (_s() for _ in range(7))
     conditions = _list(Condition)
-    podIPs, hostIPs = fields.List(_map(), **N), fields.List(_map(), **N)
+    podIPs, hostIPs = fields.List(_map(), allow_none=True), fields.List(_map(), allow_none=True)
     containerStatuses, initContainerStatuses, ephemeralContainerStatuses = (
-        fields.List(_map(), **N) for _ in range(3))
+        fields.List(_map(), allow_none=True) for _ in range(3))
 
 
 class Pod(_Open):
-    spec = fields.Nested(PodSpec, **N)
-    status = fields.Nested(PodStatus, **N)
+    spec = fields.Nested(PodSpec, allow_none=True)
+    status = fields.Nested(PodStatus, allow_none=True)
 
 
 class Taint(_Open):
@@ -153,12 +153,12 @@ class NodeStatus(_Open):
     conditions = _list(Condition)
     addresses = _list(NodeAddress)
     capacity, allocatable, nodeInfo, daemonEndpoints = _map(), _map(), _map(), _map()
-    images, volumesInUse, volumesAttached = (fields.List(fields.Raw(), **N) for _ in range(3))
+    images, volumesInUse, volumesAttached = (fields.List(fields.Raw(), allow_none=True) for _ in range(3))
 
 
 class Node(_Open):
-    spec = fields.Nested(NodeSpec, **N)
-    status = fields.Nested(NodeStatus, **N)
+    spec = fields.Nested(NodeSpec, allow_none=True)
+    status = fields.Nested(NodeStatus, allow_none=True)
 
 
 class NamespaceSpec(_Open):
@@ -171,8 +171,8 @@ class NamespaceStatus(_Open):
 
 
 class Namespace(_Open):
-    spec = fields.Nested(NamespaceSpec, **N)
-    status = fields.Nested(NamespaceStatus, **N)
+    spec = fields.Nested(NamespaceSpec, allow_none=True)
+    status = fields.Nested(NamespaceStatus, allow_none=True)
 
 
 class EventSource(_Open):
@@ -181,17 +181,17 @@ class EventSource(_Open):
 
 class EventSeries(_Open):
     count = _i()
-    lastObservedTime = Time(**N)
+    lastObservedTime = Time(allow_none=True)
 
 
 class Event(_Open):
-    involvedObject = fields.Nested(ObjectReference, **N)
-    related = fields.Nested(ObjectReference, **N)
+    involvedObject = fields.Nested(ObjectReference, allow_none=True)
+    related = fields.Nested(ObjectReference, allow_none=True)
     reason, message, type, action, reportingComponent, reportingInstance = (_s() for _ in range(6))
     count = _i()
-    source = fields.Nested(EventSource, **N)
-    series = fields.Nested(EventSeries, **N)
-    firstTimestamp, lastTimestamp, eventTime = Time(**N), Time(**N), Time(**N)
+    source = fields.Nested(EventSource, allow_none=True)
+    series = fields.Nested(EventSeries, allow_none=True)
+    firstTimestamp, lastTimestamp, eventTime = Time(allow_none=True), Time(allow_none=True), Time(allow_none=True)
 
 
 class ServicePort(_Open):
@@ -246,7 +246,7 @@ class Service(_Open):
 
 class EndpointAddress(_Open):
     ip, hostname, nodeName = _s(), _s(), _s()
-    targetRef = fields.Nested(ObjectReference, **N)
+    targetRef = fields.Nested(ObjectReference, allow_none=True)
 
 
 class EndpointPort(_Open):
@@ -277,11 +277,11 @@ class EndpointHints(_Open):
 
 class SliceEndpoint(_Open):
     addresses = _strs()
-    conditions = fields.Nested(EndpointConditions, **N)
+    conditions = fields.Nested(EndpointConditions, allow_none=True)
     hostname, nodeName, zone = _s(), _s(), _s()
-    targetRef = fields.Nested(ObjectReference, **N)
+    targetRef = fields.Nested(ObjectReference, allow_none=True)
     deprecatedTopology = _str_map()
-    hints = fields.Nested(EndpointHints, **N)
+    hints = fields.Nested(EndpointHints, allow_none=True)
 
 
 class EndpointSlice(_Open):

@@ -58,7 +58,7 @@ def bind(pod: Obj, binding: Obj) -> Obj:
     new.setdefault("spec", {})["nodeName"] = binding["target"]["name"]
     status = new.setdefault("status", {})
     conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
-    previous = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), {})
+    previous: Obj = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), {})
     stamp = previous.get("lastTransitionTime") if previous.get("status") == "True" else now()
     conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                        "lastTransitionTime": stamp})

@@ -44,46 +44,7 @@ def _default_container(c: Any) -> None:
     c.setdefault("terminationMessagePolicy", "File")
     resources = c.setdefault("resources", {})
     if isinstance(resources, dict) and isinstance(resources.get("limits"), dict):
-        requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
-        for res, qty in resources["limits"].items():
-            requests.setdefault(res, qty)  # SetDefaults_Pod: requests default to limits
-        if requests:
-            resources["requests"] = requests
-    for port in c.get("ports") or []:
-        if isinstance(port, dict):
-            port.setdefault("protocol", "TCP")
-    for env in c.get("env") or []:
-        field_ref = (env.get("valueFrom") or {}).get("fieldRef") if isinstance(env, dict) else None
-        if isinstance(field_ref, dict):
-            field_ref.setdefault("apiVersion", "v1")
-    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-        _default_probe(c.get(probe))
-
-
-def _default_probe(probe: Any) -> None:
-    if not isinstance(probe, dict):
-        return
-    for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
-                       ("failureThreshold", 3)):
-        probe.setdefault(key, value)
-    http = probe.get("httpGet")
-    if isinstance(http, dict):
-        http.setdefault("path", "/")
-        http.setdefault("scheme", "HTTP")
-
-
-def _default_container(c: Any) -> None:
-    if not isinstance(c, dict):
-        return
-    image = c.get("image") or ""
-    if "imagePullPolicy" not in c:
-        tagless = "@" not in image and ":" not in image.rsplit("/", 1)[-1]
-        c["imagePullPolicy"] = "Always" if tagless or image.endswith(":latest") else "IfNotPresent"
-    c.setdefault("terminationMessagePath", "/dev/termination-log")
-    c.setdefault("terminationMessagePolicy", "File")
-    resources = c.setdefault("resources", {})
-    if isinstance(resources, dict) and isinstance(resources.get("limits"), dict):
-        requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+        requests: Obj = resources["requests"] if isinstance(resources.get("requests"), dict) else {}
         for res, qty in resources["limits"].items():
             requests.setdefault(res, qty)  # SetDefaults_Pod: requests default to limits
         if requests:
