@@ -2,7 +2,7 @@
 iptables-save text) for 1,000 Services x 10 endpoints on 10 nodes (target < 1 s), and the time to
 answer again after one pod change (target: proportional to the change, not to the cluster).
 
-Two figures each: the pure model (``mockapi.proxy.table``, plain objects in) and the served answer
+Two figures each: the pure model (``mockapi.proxy.routing_table``, plain objects in) and the served answer
 (GET /mock/routing-table on an app whose store holds the objects, including syncing from the store).
 
     python benchmarks/routing_bench.py            # 1,000 services x 10 endpoints, 10 nodes
@@ -24,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mockapi.app import create_app
-from mockapi.proxy.table import RoutingTable
+from mockapi.proxy.routing_table import RoutingTable
 from mockapi.registry import RESOURCES_BY_KIND
 from mockapi.registry.nodes import build_node
 

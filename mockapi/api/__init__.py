@@ -13,14 +13,11 @@ from .. import _json
 from ..errors import StatusError, internal, method_not_allowed, path_not_found, too_large
 from ..registry import ALL
 from ..runtime import Runtime
-from .admin import register_admin
 from .discovery import Discovery
-from .dns import register_dns
 from .handlers import Handlers
-from .instrument import register_instrument
+from .mock import register_mock
 from .openapi_v3 import OpenAPIV3
 from .paths import PathResolver
-from .routing import register_routing
 from .wire import respond, status_response
 
 log = logging.getLogger("mockapi.api")
@@ -95,10 +92,7 @@ def register(app: Flask, runtime: Runtime) -> None:
     def grouped(group: str, version: str, rest: str) -> Response:
         return handlers.dispatch(request, resolver.resolve(group, version, rest))
 
-    register_admin(app, runtime)
-    register_routing(app, runtime)
-    register_dns(app, runtime)
-    register_instrument(app, runtime)
+    register_mock(app, runtime)
     v3 = OpenAPIV3(resources, config.kubernetes_version)
 
     @app.get("/openapi/v3")

@@ -15,10 +15,10 @@ from ..registry.base import ResourceType
 from ..runtime import Runtime
 from ..schemas.objects import check_delete_options, check_object
 from . import fieldvalidation, listing, ssa, watch
+from .as_table import TableWriter, include_object, table_version
 from .fieldvalidation import IGNORE, problems
 from .paths import Target
 from .subresources import SubresourceHandlers
-from .tables import TableWriter, include_object, table_version
 from .wire import decode_body, dry_run, flag, int64, media_type, respond
 
 

@@ -18,8 +18,8 @@ from ..registry.base import ResourceType
 from ..runtime import Runtime
 from ..storage import store
 from . import listing
+from .as_table import TableWriter, include_object, table_version
 from .paths import Target
-from .tables import TableWriter, include_object, table_version
 from .wire import flag, int_param
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"

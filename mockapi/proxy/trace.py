@@ -21,7 +21,7 @@ from .model import (
     ServicePort,
     backend_json,
 )
-from .table import RoutingTable
+from .routing_table import RoutingTable
 
 Obj = dict[str, Any]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockapi.proxy.table import RoutingTable
+from mockapi.proxy.routing_table import RoutingTable
 
 CLUSTER_CIDR = "10.244.0.0/16"
 ZONES = {"node-1": "zone-a", "node-2": "zone-b", "node-3": "zone-c"}

@@ -192,7 +192,7 @@ def test_mockapi_routes_prints_a_running_servers_table(live_cluster: Any) -> Non
 def test_incremental_sync_matches_a_fresh_load(app_kubelet: Flask) -> None:
     import json
 
-    from mockapi.api.routing import RoutingState
+    from mockapi.api.mock.routing_table import RoutingState
 
     client = app_kubelet.test_client()
     client.get("/mock/routing-table")  # the process's table is now loaded; what follows is replayed

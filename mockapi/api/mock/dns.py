@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from .. import _json
-from ..dns.records import TYPES
-from ..dns.source import lookup
-from ..errors import bad_request
-from ..runtime import Runtime
+from ... import _json
+from ...dns.records import TYPES
+from ...dns.source import lookup
+from ...errors import bad_request
+from ...runtime import Runtime
 
 
 def register_dns(app: Flask, runtime: Runtime) -> None:

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .. import _json
-from ..errors import bad_request
+from ... import _json
+from ...errors import bad_request
 from .requestinfo import VERBS, parse_query, request_info
 
 BODY_CAP = 64 * 1024  # bytes of a write's body kept per entry

@@ -1,7 +1,7 @@
 """The cluster's routing table as kube-proxy on every node would see it, kept incrementally: feed it
 Service, EndpointSlice and Node objects (``put_*`` / ``delete_*``); per-service results are cached by
 the resourceVersions they were computed from, so one change recomputes one service. Pure (no Flask,
-no storage); ``mockapi.api.routing`` feeds it from the store."""
+no storage); ``mockapi.api.mock.routing_table`` feeds it from the store."""
 
 from __future__ import annotations
 

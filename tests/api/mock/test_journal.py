@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import LiveServer
 
+from mockapi.api.mock.journal import BODY_CAP, Entry, Journal
+from mockapi.api.mock.requestinfo import parse_query, request_info
 from mockapi.app import create_app
 from mockapi.cli import main
-from mockapi.mockctl.journal import BODY_CAP, Entry, Journal
-from mockapi.mockctl.requestinfo import parse_query, request_info
 
 PODS = "/api/v1/namespaces/default/pods"
 

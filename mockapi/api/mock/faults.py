@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from ..errors import Cause, StatusError, bad_request, conflict, forbidden, not_found, path_not_found
+from ...errors import Cause, StatusError, bad_request, conflict, forbidden, not_found, path_not_found
 from .journal import path_matches, resource_matches
 from .requestinfo import VERBS
 

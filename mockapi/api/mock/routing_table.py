@@ -10,12 +10,12 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from .. import _json
-from ..errors import bad_request, not_found
-from ..proxy.table import RoutingTable
-from ..proxy.trace import trace
-from ..runtime import Runtime
-from ..storage import store
+from ... import _json
+from ...errors import bad_request, not_found
+from ...proxy.routing_table import RoutingTable
+from ...proxy.trace import trace
+from ...runtime import Runtime
+from ...storage import store
 
 SERVICES, SLICES, NODES = "services", "endpointslices.discovery.k8s.io", "nodes"
 FULL_RELOAD_EVENTS = 20000  # beyond this many changes a fresh load is cheaper than replaying them

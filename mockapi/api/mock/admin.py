@@ -8,12 +8,12 @@ from __future__ import annotations
 import yaml
 from flask import Flask, Request, Response, request
 
-from .. import _json
-from ..errors import bad_request, unsupported_media_type
-from ..runtime import Runtime
-from ..state import seed as seeding
-from ..state import snapshot
-from .wire import JSON, YAML, dry_run, media_type, wants_yaml
+from ... import _json
+from ...errors import bad_request, unsupported_media_type
+from ...runtime import Runtime
+from ...state import seed as seeding
+from ...state import snapshot
+from ..wire import JSON, YAML, dry_run, media_type, wants_yaml
 
 SNAPSHOT_FORMATS = ("json", "yaml")
 SNAPSHOT_MAX_BYTES = 512 * 1024 * 1024  # a snapshot holds the whole cluster: far above --max-body-bytes

@@ -1,6 +1,6 @@
 """The request journal and fault injection at the WSGI edge: a middleware around the Flask app
 (records every answered request, applies fault rules before the app runs) and the /mock/requests
-and /mock/faults endpoints. The journal and rules themselves live in ``mockctl`` (no Flask)."""
+and /mock/faults endpoints. The journal and rules themselves live in ``api.mock`` (no Flask)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from .. import _json
-from ..errors import StatusError, bad_request
-from ..mockctl.faults import FaultSet, Rule, status_error
-from ..mockctl.journal import BODY_CAP, WRITE_METHODS, Entry, Filter, Journal
-from ..mockctl.requestinfo import parse_query, request_info
-from ..runtime import Runtime
-from .wire import decode_body
+from ... import _json
+from ...errors import StatusError, bad_request
+from ...runtime import Runtime
+from ..wire import decode_body
+from .faults import FaultSet, Rule, status_error
+from .journal import BODY_CAP, WRITE_METHODS, Entry, Filter, Journal
+from .requestinfo import parse_query, request_info
 
 WATCH_MAX_EVENTS = "mockapi.watch.max_events"  # environ key read by watch.stream
 JOURNAL_PATH = "/mock/requests"
