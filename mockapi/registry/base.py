@@ -156,25 +156,6 @@ class Subresource:
         return {"group": group, "version": version, "kind": kind}
 
 
-def _prepare_status(rt: "ResourceType", new: Obj, old: Obj) -> None:
-    rt.strategy.prepare_for_status_update(new, old)
-    rt.strategy.default(new)
-
-
-def _validate_status(rt: "ResourceType", new: Obj, old: Obj) -> list[Cause]:
-    from . import objectmeta  # (objectmeta needs ResourceType from here)
-
-    return objectmeta.validate_update(rt, new, old) + rt.strategy.validate_status_update(new, old)
-
-
-STATUS = Subresource("status", ("get", "patch", "update"), prepare=_prepare_status, validate=_validate_status)
-
-
-def scale_subresource(scale: Scale | None = None) -> Subresource:
-    return Subresource("scale", ("get", "patch", "update"), shape="scale", scale=scale or Scale(),
-                       body_kind=("autoscaling", "v1", "Scale"))
-
-
 @dataclass(frozen=True)
 class ResourceType:
     kind: str

@@ -12,7 +12,8 @@ from ..patch import schemas as patch_schemas
 from ..schemas import core as wire
 from . import printing as p
 from . import validation as v
-from .base import STATUS, Obj, ResourceType, Strategy, Subresource
+from .base import Obj, ResourceType, Strategy, Subresource
+from .subresources import STATUS
 
 PROTECTED = ("default", "kube-system", "kube-public")
 NAME_LABEL = "kubernetes.io/metadata.name"

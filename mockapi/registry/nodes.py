@@ -12,8 +12,9 @@ from ..patch import schemas as patch_schemas
 from ..schemas import core as wire
 from ..schemas import quantity
 from . import printing as p
-from .base import STATUS, Obj, ResourceType, Strategy
+from .base import Obj, ResourceType, Strategy
 from .objectmeta import now
+from .subresources import STATUS
 
 ZONES = ("zone-a", "zone-b", "zone-c")
 UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"

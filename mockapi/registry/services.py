@@ -19,7 +19,8 @@ from . import printing as p
 from . import service_alloc as alloc
 from . import service_fields as sv
 from . import validation as v
-from .base import STATUS, Obj, ResourceType, Strategy
+from .base import Obj, ResourceType, Strategy
+from .subresources import STATUS
 
 DEFAULT_AFFINITY_SECONDS = 10800
 _SPEC_ORDER = ("ports", "selector", "clusterIP", "clusterIPs", "type", "externalIPs", "sessionAffinity",

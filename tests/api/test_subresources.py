@@ -9,8 +9,9 @@ import pytest
 
 from mockapi.errors import StatusError
 from mockapi.registry import scale
-from mockapi.registry.base import Scale, scale_subresource
+from mockapi.registry.base import Scale
 from mockapi.registry.pods import PODS
+from mockapi.registry.subresources import scale_subresource
 
 PODS_URL = "/api/v1/namespaces/default/pods"
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from ...patch import schemas as patch_schemas
 from ...schemas import core as wire
 from ...schemas import quantity
-from ..base import STATUS, ResourceType, Subresource
+from ..base import ResourceType, Subresource
+from ..subresources import STATUS
 from . import binding
 from .printer import PRINTER
 from .strategy import PodStrategy
