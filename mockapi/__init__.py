@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .cluster import ApiError, Cluster
+    from .testing.cluster import ApiError, Cluster
 
 __all__ = ["ApiError", "Cluster", "create_app"]
 
@@ -19,7 +19,7 @@ def create_app(*args, **kwargs):  # type: ignore[no-untyped-def]
 def __getattr__(name: str) -> Any:
     """``mockapi.Cluster`` / ``mockapi.ApiError``, imported on first use (keeps ``import mockapi`` cheap)."""
     if name in ("Cluster", "ApiError"):
-        from . import cluster
+        from .testing import cluster
 
         return getattr(cluster, name)
     raise AttributeError(f"module 'mockapi' has no attribute {name!r}")

@@ -171,7 +171,7 @@ def routes(server: str | None, node: str | None, fmt: str) -> None:
               help="Write the kubeconfig to this file instead of printing it.")
 def kubeconfig(server: str | None, context: str, namespace: str, output: str | None) -> None:
     """Print a kubeconfig (YAML) for a running server, for kubectl and client libraries."""
-    from .kubeconfig import build_kubeconfig, write_kubeconfig
+    from .testing.kubeconfig import build_kubeconfig, write_kubeconfig
 
     if server is None:
         config = load_config()

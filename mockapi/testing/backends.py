@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from .config import Config
+from ..config import Config
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -71,7 +71,7 @@ class InProcessServer:
         self.url = url_for(config.host, self.port)
         self.thread: threading.Thread | None = None
         try:
-            from .app import create_app
+            from ..app import create_app
 
             self._app = create_app(config.replace(port=self.port))
             self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},

@@ -135,7 +135,7 @@ def test_loading_the_plugin_costs_nothing_when_unused(pytester: pytest.Pytester)
 
         def test_plain(request):
             assert request.config.pluginmanager.has_plugin("mockapi")
-            assert not [m for m in ("mockapi.cluster", "mockapi.app", "flask") if m in sys.modules]
+            assert not [m for m in ("mockapi.testing.cluster", "mockapi.app", "flask") if m in sys.modules]
             assert [t.name for t in threading.enumerate()] == ["MainThread"]
     ''')
     pytester.makepyfile(test_then_no_client='''
@@ -147,7 +147,7 @@ def test_loading_the_plugin_costs_nothing_when_unused(pytester: pytest.Pytester)
             raise AssertionError("not reached")
 
         def test_still_no_server():
-            assert "mockapi.cluster" not in sys.modules
+            assert "mockapi.testing.cluster" not in sys.modules
     ''')
     result = pytester.runpytest_subprocess("-q", "-rs", *QUIET, "test_plain.py", "test_then_no_client.py")
     result.assert_outcomes(passed=2, skipped=1)

@@ -1,6 +1,6 @@
 """``mockapi.Cluster``: a mockapi server for tests as one object (``with Cluster(nodes=3) as c:``) with
 its URL, a kubeconfig file, a requests session and helpers (apply, get, delete, routing table,
-trace, DNS, reset, reconcile). An HTTP client of the server; serving lives in ``cluster_backends``."""
+trace, DNS, reset, reconcile). An HTTP client of the server; serving lives in ``backends``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from urllib.parse import quote
 import requests
 import yaml
 
-from .config import Config, load_config
+from ..config import Config, load_config
 from .kubeconfig import write_kubeconfig
 
 MODES = ("inprocess", "subprocess")
@@ -55,7 +55,7 @@ class ClusterSession(requests.Session):
 
 
 def _resources() -> list[Any]:
-    from .registry import ALL
+    from ..registry import ALL
 
     return list(ALL)
 
@@ -147,7 +147,7 @@ class Cluster:
         """Start the server and write the kubeconfig (``with Cluster() as c`` calls this)."""
         if self._server is not None:
             return self
-        from .cluster_backends import InProcessServer, SubprocessServer
+        from .backends import InProcessServer, SubprocessServer
 
         began = time.perf_counter()
         try:

@@ -20,8 +20,8 @@ from click.testing import CliRunner
 
 import mockapi
 from mockapi.cli import main as cli
-from mockapi.cluster import load_manifests, resource_for
-from mockapi.kubeconfig import build_kubeconfig
+from mockapi.testing.cluster import load_manifests, resource_for
+from mockapi.testing.kubeconfig import build_kubeconfig
 
 APP = """
 apiVersion: v1
