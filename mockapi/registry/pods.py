@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Cause
-from . import validation as v
 from ..patch import schemas as patch_schemas
-from ..storage import store
+from ..storage import allocations
+from . import validation as v
 from .base import Obj, ResourceType, Strategy
 
 PROTOCOLS = ("SCTP", "TCP", "UDP")
@@ -26,6 +26,12 @@ DEFAULT_TOLERATIONS = [
     {"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute",
      "tolerationSeconds": 300},
 ]
+
+
+def derived_columns(pod: Obj) -> dict[str, Any]:
+    """The indexed storage columns of a stored pod (registered with the Database at start-up):
+    ``node_name`` finds a node's pods and the unscheduled ones without a scan."""
+    return {"node_name": (pod.get("spec") or {}).get("nodeName") or None}
 
 
 def _default_probe(probe: Any) -> None:
@@ -138,7 +144,7 @@ class PodStrategy(Strategy):
         """What the pod held (its IPs, its place on the node, its termination deadline) is freed."""
         if not txn.dry_run:
             meta = obj.get("metadata", {})
-            store.release_owner(txn.conn, f"pods/{meta.get('namespace', '')}/{meta.get('name', '')}")
+            allocations.release_owner(txn.conn, f"pods/{meta.get('namespace', '')}/{meta.get('name', '')}")
 
     def validate(self, obj: Obj) -> list[Cause]:
         spec = obj.get("spec")
