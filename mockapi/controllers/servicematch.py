@@ -17,7 +17,7 @@ from ..storage import Conn, store
 from ..storage.engine import Database
 from .podutil import Obj, matches, selector_of
 
-SERVICES = "services"
+SERVICE_RESOURCE = "services"
 
 
 @dataclass
@@ -43,7 +43,7 @@ class ServiceIndex:
         self._generation = 0  # committed transactions that wrote Services
         self._pending: weakref.WeakKeyDictionary[Conn, dict[str, _NamespaceIndex]] = weakref.WeakKeyDictionary()
         self._touched: weakref.WeakKeyDictionary[Conn, set[str]] = weakref.WeakKeyDictionary()
-        db.hooks.listen(SERVICES, self._service_written)
+        db.hooks.listen(SERVICE_RESOURCE, self._service_written)
         db.on_transaction_end(self._on_commit, self._on_rollback)
 
     def _service_written(self, conn: Conn, namespace: str) -> None:
@@ -82,13 +82,13 @@ class ServiceIndex:
             exclusive = self.exclusive and _writer(conn)
         if cached is not None and exclusive:
             return cached
-        signature = store.live_signature(conn, SERVICES, namespace)
+        signature = store.live_signature(conn, SERVICE_RESOURCE, namespace)
         if cached is not None and cached.signature == signature:
             return cached
         with self._lock:
             generation = self._generation
         index = _NamespaceIndex(signature, generation)
-        for row in store.list_rows(conn, SERVICES, namespace):
+        for row in store.list_rows(conn, SERVICE_RESOURCE, namespace):
             selector = selector_of(row.obj())
             if selector:
                 index.selectors[row.name] = selector
@@ -125,7 +125,7 @@ def pods_for(conn: Conn, namespace: str, selector: dict[str, str]) -> list[Obj]:
 
 def service_names(conn: Conn, namespace: str | None = None) -> list[tuple[str, str]]:
     """Every Service key (namespace, name): the resync of POST /mock/reconcile."""
-    return [(row.namespace, row.name) for row in store.list_rows(conn, SERVICES, namespace)]
+    return [(row.namespace, row.name) for row in store.list_rows(conn, SERVICE_RESOURCE, namespace)]
 
 
 def resync_each(txn: Any, reconcile: Any) -> dict[str, int]:

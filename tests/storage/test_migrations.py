@@ -83,4 +83,15 @@ def test_side_index_rows_move_out_of_allocations(tmp_path) -> None:  # type: ign
             ("node-pods", "node-1", "u-2", "pods/default/p"),
             ("owner", "u-1", "u-2", "pods/default/p"),
             ("pod-deadline", "", "2026-12-04T10:00:00Z/u-2", "pods/default/p")]
+    from alembic import command
+
+    cfg = migrate.alembic_config(url)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")  # and back: the pools are restored
+        conn.commit()
+        assert sorted(conn.execute(text("SELECT pool, value, owner FROM allocations")).all()) == [
+            ("node-pods:node-1", "u-2", "pods/default/p"), ("owner:u-1", "u-2", "pods/default/p"),
+            ("pod-deadline", "2026-12-04T10:00:00Z/u-2", "pods/default/p"),
+            ("service-ip", "10.96.0.10", "services/default/a")]
     engine.dispose()
