@@ -6,7 +6,8 @@ small domain exceptions that are translated once into these; nothing here knows 
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 _REASONS = {
     400: "BadRequest",
@@ -244,3 +245,55 @@ def too_large_resource_version(requested: int, current: int) -> StatusError:
         details={"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
                  "retryAfterSeconds": 1},
     )
+
+
+
+# -- predicates: callers test what an error is by these, never by comparing reason strings -------------
+
+def is_not_found(err: BaseException) -> bool:
+    return isinstance(err, StatusError) and err.reason == "NotFound"
+
+
+def is_already_exists(err: BaseException) -> bool:
+    return isinstance(err, StatusError) and err.reason == "AlreadyExists"
+
+
+def is_conflict(err: BaseException) -> bool:
+    return isinstance(err, StatusError) and err.reason == "Conflict"
+
+
+def is_forbidden(err: BaseException) -> bool:
+    return isinstance(err, StatusError) and err.reason == "Forbidden"
+
+
+def is_invalid(err: BaseException) -> bool:
+    return isinstance(err, StatusError) and err.reason == "Invalid"
+
+# -- field selectors: kube-apiserver's ConvertFieldLabel wording, per kind ----------------------------
+_STD_MSG = "field label not supported: {f}"
+_FIELD_LABEL_MSGS = {  # kinds registering a FieldLabelConversionFunc in v1.31, with that func's wording
+    **{("v1", k): _STD_MSG for k in ("Pod", "Node", "ReplicationController", "Event", "Namespace", "Secret",
+                                       "Service")},
+    ("batch/v1", "Job"): "field label {q} not supported for batchv1.Job",
+    ("certificates.k8s.io/v1", "CertificateSigningRequest"): _STD_MSG,
+    ("certificates.k8s.io/v1alpha1", "ClusterTrustBundle"): _STD_MSG,
+    ("events.k8s.io/v1", "Event"): _STD_MSG,
+}
+_BUILTIN_GROUPS = frozenset({  # API groups kube-apiserver serves itself ("core" stands for "")
+    "core", "apps", "autoscaling", "batch", "policy", "admissionregistration.k8s.io", "apiextensions.k8s.io",
+    "apiregistration.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "certificates.k8s.io",
+    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io",
+    "internal.apiserver.k8s.io", "networking.k8s.io", "node.k8s.io", "rbac.authorization.k8s.io",
+    "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io"})
+
+
+def field_label_not_supported(field: str, kind: str, api_version: str = "v1") -> StatusError:
+    """The 400 kube-apiserver's ConvertFieldLabel gives for an unsupported field of kind in api_version."""
+    group = api_version.rpartition("/")[0] or "core"
+    msg = _FIELD_LABEL_MSGS.get((api_version, kind))
+    if msg is None and (group, kind) == ("resource.k8s.io", "ResourceSlice"):
+        msg = "field label not supported for " + api_version + ", Kind=ResourceSlice: {f}"
+    if msg is None:  # built-ins: runtime.DefaultMetaV1FieldSelectorConversion; custom resources: crConverter
+        msg = ('{q} is not a known field selector: only "metadata.name", "metadata.namespace"'
+               if group in _BUILTIN_GROUPS else _STD_MSG)
+    return bad_request(msg.format(f=field, q=go_quote(field)))

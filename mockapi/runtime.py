@@ -10,11 +10,8 @@ from .allocators import allocators_for
 from .allocators.repair import RepairReport
 from .allocators.repair import repair as repair_allocations
 from .config import Config
-from .controllers import endpoints as endpoints_controller
-from .controllers import endpointslices as endpointslice_controller
-from .controllers import gc as gc_controller
-from .controllers import graceful, kubelet, podgc, servicematch, slicemirror
-from .controllers import namespace as namespace_controller
+from .controllers import controllers_for, graceful
+from .controllers.servicematch import ServiceIndex
 from .dns.server import DnsServer
 from .dns.source import lookup as dns_lookup
 from .errors import StatusError
@@ -37,23 +34,19 @@ class Runtime:
         migrate.upgrade(self.db.engine, config.db)
         with self.db.write() as conn:
             store.init_meta(conn)
-        servicematch.SERVICES.set_exclusive(self.db.engine, config.workers <= 1)
+        for rt in ALL:  # indexed columns a kind derives from its objects (pods: node_name)
+            if rt.indexed_columns is not None:
+                self.db.hooks.derive(rt.key, rt.indexed_columns)
+        self.services = ServiceIndex(self.db, exclusive=config.workers <= 1)  # this server's selector index
         self.hub = WatchHub(self.db)
         self.hub.on_error = lambda exc: log.warning("watch hub: %s", exc)
         self.registry = Registry(self.db, ALL, on_commit=self.hub.notify, config=config)
         self.registry.history_window = config.history_window
         self.registry.controllers_enabled = config.controllers == "auto"
-        self.registry.controllers.append(namespace_controller.run)
-        if config.kubelet == "on":
-            self.registry.controllers.append(kubelet.controller)
-        if config.graceful_deletion:
-            self.registry.controllers.append(graceful.controller)
-        self.registry.controllers.append(gc_controller.controller)
-        self.registry.controllers.append(podgc.run)
-        self.registry.controllers.append(endpoints_controller.run)
-        self.registry.controllers.append(endpointslice_controller.run)
-        self.registry.controllers.append(slicemirror.run)
-        self.reaper = graceful.Reaper(self.registry)
+        self.registry.controllers = controllers_for(config, self.services)
+        deadlines = next((c for c in self.registry.controllers if isinstance(c, graceful.GracefulDeletionController)),
+                         graceful.GracefulDeletionController())
+        self.reaper = graceful.Reaper(self.registry, deadlines)
         self.registry.maintenance.append(lambda txn: expire_events(txn, config.event_ttl))
         from .bootstrap import ensure_initial_state
 
@@ -63,13 +56,8 @@ class Runtime:
         ensure_initial_state(self.registry, config)
         self.repair_report = self.repair()
         if self.registry.controllers_enabled:  # catch up with what was stored while we were away
-            self.registry.write(gc_controller.controller.resync)
-            self.registry.write(podgc.resync)
-            if config.kubelet == "on":
-                self.registry.write(kubelet.controller.resync)
-            self.registry.write(endpoints_controller.resync)
-            self.registry.write(endpointslice_controller.resync)
-            self.registry.write(slicemirror.resync)
+            for controller in self.registry.controllers:
+                self.registry.write(controller.resync)
         self.load_phases = self._load(config)
         self.started = False
         self.dns: DnsServer | None = None

@@ -7,9 +7,7 @@ prefers the upper band (KEP-3070); explicit requests may take any usable address
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
-from ..storage import store
+from ..storage import Conn, allocations
 from .errors import Full, IPAllocated, IPNotInRange
 from .pool import OffsetPool
 from .ranges import IPRange, parse_ip
@@ -37,7 +35,7 @@ class ClusterIPAllocator:
             raise IPNotInRange(str(ip) if ip is not None else ip_text, self.cidr)
         return offset
 
-    def allocate(self, conn: Connection, ip_text: str, owner: str, *, dry_run: bool = False) -> str:
+    def allocate(self, conn: Conn, ip_text: str, owner: str, *, dry_run: bool = False) -> str:
         """Reserve a requested address; returns it in canonical form. Raises IPNotInRange or
         IPAllocated. A dry run checks the range only, as upstream's dryRunRange does."""
         offset = self._offset(ip_text)
@@ -45,7 +43,7 @@ class ClusterIPAllocator:
             raise IPAllocated()
         return self.range.value(offset)
 
-    def allocate_next(self, conn: Connection, owner: str, *, dry_run: bool = False) -> str:
+    def allocate_next(self, conn: Conn, owner: str, *, dry_run: bool = False) -> str:
         """Reserve a free address (random scan, dynamic band first). Raises Full. A dry run answers
         the network address without looking, as upstream's dryRunRange does."""
         if dry_run:
@@ -59,12 +57,12 @@ class ClusterIPAllocator:
         ip = parse_ip(ip_text)
         return ip is not None and self.range.offset_of(ip) is not None
 
-    def holder(self, conn: Connection, ip_text: str) -> str | None:
+    def holder(self, conn: Conn, ip_text: str) -> str | None:
         ip = parse_ip(ip_text)
-        return store.holder(conn, POOL, str(ip)) if ip is not None else None
+        return allocations.holder(conn, POOL, str(ip)) if ip is not None else None
 
-    def release(self, conn: Connection, ip_text: str, owner: str | None = None) -> None:
+    def release(self, conn: Conn, ip_text: str, owner: str | None = None) -> None:
         """Free an address (only ``owner``'s, when given); unknown or foreign addresses are a no-op."""
         ip = parse_ip(ip_text)
         if ip is not None and ip.version == self.range.network.version:
-            store.release(conn, POOL, [str(ip)], owner)
+            allocations.release(conn, POOL, [str(ip)], owner)

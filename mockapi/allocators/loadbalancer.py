@@ -4,9 +4,7 @@ the ``lb-ip`` pool. Addresses go out lowest first; a requested address is honour
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
-from ..storage import store
+from ..storage import Conn, allocations
 from .errors import ConfigError, Full, IPAllocated, IPNotInRange
 from .pool import OffsetPool
 from .ranges import IPRange, parse_ip
@@ -29,7 +27,7 @@ class LoadBalancerPool:
     def families(self) -> list[str]:
         return list(self.ranges)
 
-    def allocate(self, conn: Connection, ip_text: str, owner: str) -> str:
+    def allocate(self, conn: Conn, ip_text: str, owner: str) -> str:
         """Reserve a requested address. Raises IPNotInRange or IPAllocated (another owner holds it);
         an address ``owner`` already holds is answered as is."""
         ip = parse_ip(ip_text)
@@ -39,11 +37,11 @@ class LoadBalancerPool:
             valid = ",".join(r.cidr for r in self.ranges.values())
             raise IPNotInRange(str(ip) if ip is not None else ip_text, valid)
         value = rng.value(offset)
-        if not self._pools[rng.family].claim(conn, offset, owner) and store.holder(conn, POOL, value) != owner:
+        if not self._pools[rng.family].claim(conn, offset, owner) and allocations.holder(conn, POOL, value) != owner:
             raise IPAllocated()
         return value
 
-    def allocate_next(self, conn: Connection, owner: str, family: str) -> str:
+    def allocate_next(self, conn: Conn, owner: str, family: str) -> str:
         """Reserve the lowest free address of ``family``. Raises Full."""
         pool, rng = self._pools.get(family), self.ranges.get(family)
         offset = pool.allocate_lowest(conn, owner) if pool is not None else None
@@ -51,8 +49,8 @@ class LoadBalancerPool:
             raise Full()
         return rng.value(offset)
 
-    def held(self, conn: Connection, owner: str) -> list[str]:
-        return store.owned(conn, owner, POOL)
+    def held(self, conn: Conn, owner: str) -> list[str]:
+        return allocations.owned(conn, owner, POOL)
 
-    def release(self, conn: Connection, ip_text: str, owner: str | None = None) -> None:
-        store.release(conn, POOL, [ip_text], owner)
+    def release(self, conn: Conn, ip_text: str, owner: str | None = None) -> None:
+        allocations.release(conn, POOL, [ip_text], owner)

@@ -8,9 +8,7 @@ that happen on ``commit`` (inside the same database transaction as the write).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
-from ..storage import store
+from ..storage import Conn, allocations
 from .errors import Full, PortAllocated, PortNotInRange
 from .pool import OffsetPool
 from .ranges import PortRange
@@ -23,7 +21,7 @@ class NodePortAllocator:
         self.range = ports
         self._pool = OffsetPool(POOL, ports.size, ports.static, lambda o: str(ports.base + o))
 
-    def allocate(self, conn: Connection, port: int, owner: str) -> None:
+    def allocate(self, conn: Conn, port: int, owner: str) -> None:
         """Reserve a requested port. Raises PortNotInRange or PortAllocated."""
         offset = self.range.offset_of(port)
         if offset is None:
@@ -31,24 +29,24 @@ class NodePortAllocator:
         if not self._pool.claim(conn, offset, owner):
             raise PortAllocated()
 
-    def allocate_next(self, conn: Connection, owner: str) -> int:
+    def allocate_next(self, conn: Conn, owner: str) -> int:
         """Reserve a free port (random scan, dynamic band first). Raises Full."""
         offset = self._pool.allocate_random(conn, owner)
         if offset is None:
             raise Full()
         return self.range.base + offset
 
-    def has(self, conn: Connection, port: int) -> bool:
-        return self.range.offset_of(port) is not None and store.holder(conn, POOL, str(port)) is not None
+    def has(self, conn: Conn, port: int) -> bool:
+        return self.range.offset_of(port) is not None and allocations.holder(conn, POOL, str(port)) is not None
 
-    def release(self, conn: Connection, port: int, owner: str | None = None) -> None:
-        store.release(conn, POOL, [str(port)], owner)
+    def release(self, conn: Conn, port: int, owner: str | None = None) -> None:
+        allocations.release(conn, POOL, [str(port)], owner)
 
 
 class PortOperation:
     """The node-port allocations of one Service write."""
 
-    def __init__(self, allocator: NodePortAllocator, conn: Connection, owner: str, *, dry_run: bool = False):
+    def __init__(self, allocator: NodePortAllocator, conn: Conn, owner: str, *, dry_run: bool = False):
         self.allocator = allocator
         self.conn = conn
         self.owner = owner

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from sqlalchemy import Connection
-
-from ..storage import store
+from ..storage import Conn, allocations
 from .pool import OffsetPool
 
 POOL_PREFIX = "pod-ip:"
@@ -37,10 +35,10 @@ def _dotted(n: int) -> str:
     return f"{n >> 24 & 255}.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
 
 
-def allocate(conn: Connection, node: str, cidrs: list[str], owner: str) -> list[str] | None:
+def allocate(conn: Conn, node: str, cidrs: list[str], owner: str) -> list[str] | None:
     """One IP per podCIDR (at most one per family, two families at most) for ``owner``; an IP the
     owner already holds is reused. None when a range is full or the node has no podCIDR."""
-    held = store.owned(conn, owner, pool_name(node))
+    held = allocations.owned(conn, owner, pool_name(node))
     ips: list[str] = []
     families: set[int] = set()
     for cidr in cidrs[:2]:
@@ -63,22 +61,17 @@ def allocate(conn: Connection, node: str, cidrs: list[str], owner: str) -> list[
     return ips or None
 
 
-def _lowest_free(conn: Connection, pool: OffsetPool, owner: str) -> str | None:
+def _lowest_free(conn: Conn, pool: OffsetPool, owner: str) -> str | None:
     """The lowest free address: one read of what the node's pool holds (a node runs a few hundred
     pods at most), then a claim."""
-    held = store.allocated(conn, pool.pool)
+    held = allocations.allocated(conn, pool.pool)
     for offset in range(pool.size):
         value = pool.value_of(offset)
-        if value not in held and store.claim(conn, pool.pool, value, owner):
+        if value not in held and allocations.claim(conn, pool.pool, value, owner):
             return value
     return None
 
 
-def release(conn: Connection, owner: str) -> None:
+def release(conn: Conn, owner: str) -> None:
     """Free every pod IP ``owner`` holds, on any node."""
-    from sqlalchemy import delete
-
-    from ..storage.tables import allocations
-
-    conn.execute(delete(allocations).where(allocations.c.owner == owner,
-                                           allocations.c.pool.like(POOL_PREFIX + "%")))
+    allocations.release_prefixed(conn, owner, POOL_PREFIX)

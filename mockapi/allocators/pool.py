@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection
-
 from .. import randomness
-from ..storage import store
+from ..storage import Conn, allocations
 
 FIRST_WINDOW = 16
 MAX_WINDOW = 512  # well under SQLite's bound-parameter limit
@@ -30,13 +28,13 @@ class OffsetPool:
         self.static = min(max(static, 0), self.size)
         self.value_of = value_of
 
-    def claim(self, conn: Connection, offset: int, owner: str) -> bool:
-        return store.claim(conn, self.pool, self.value_of(offset), owner)
+    def claim(self, conn: Conn, offset: int, owner: str) -> bool:
+        return allocations.claim(conn, self.pool, self.value_of(offset), owner)
 
-    def is_free(self, conn: Connection, offset: int) -> bool:
-        return store.holder(conn, self.pool, self.value_of(offset)) is None
+    def is_free(self, conn: Conn, offset: int) -> bool:
+        return allocations.holder(conn, self.pool, self.value_of(offset)) is None
 
-    def allocate_random(self, conn: Connection, owner: str) -> int | None:
+    def allocate_random(self, conn: Conn, owner: str) -> int | None:
         """bitmap.go's randomScanStrategyWithOffset: the dynamic band from a random start, then the
         static band from a random start. None when both are full."""
         for low, count in ((self.static, self.size - self.static), (0, self.static)):
@@ -46,15 +44,15 @@ class OffsetPool:
                     return found
         return None
 
-    def allocate_lowest(self, conn: Connection, owner: str) -> int | None:
+    def allocate_lowest(self, conn: Conn, owner: str) -> int | None:
         """The lowest free offset (LoadBalancer pools hand out addresses in order)."""
         return self._scan(conn, owner, 0, self.size, 0) if self.size > 0 else None
 
-    def _scan(self, conn: Connection, owner: str, low: int, count: int, start: int) -> int | None:
+    def _scan(self, conn: Conn, owner: str, low: int, count: int, start: int) -> int | None:
         done, window = 0, FIRST_WINDOW
         while done < count:
             batch = [low + (start + done + j) % count for j in range(min(window, count - done))]
-            held = store.taken(conn, self.pool, [self.value_of(o) for o in batch])
+            held = allocations.taken(conn, self.pool, [self.value_of(o) for o in batch])
             for offset in batch:
                 if self.value_of(offset) not in held and self.claim(conn, offset, owner):
                     return offset

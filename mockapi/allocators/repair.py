@@ -14,10 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
-
-from ..storage import store
-from ..storage.tables import allocations
+from ..storage import Conn, allocations, store
 from . import Allocators
 from .clusterip import POOL as SERVICE_IP_POOL
 from .loadbalancer import POOL as LB_POOL
@@ -149,21 +146,18 @@ def _range_text(allocs: Allocators, pool: str) -> str:
     return ",".join(r.cidr for r in allocs.load_balancer.ranges.values())
 
 
-def _stored_services(conn: Connection) -> Iterable[dict[str, Any]]:
+def _stored_services(conn: Conn) -> Iterable[dict[str, Any]]:
     """Live Services, oldest first (the earlier holder of a duplicate keeps it)."""
     rows = store.list_rows(conn, "services")
     rows.sort(key=lambda r: r.rev)
     return (r.obj() for r in rows)
 
 
-def repair(conn: Connection, allocs: Allocators, *, lb_class: str = DEFAULT_LB_CLASS) -> RepairReport:
+def repair(conn: Conn, allocs: Allocators, *, lb_class: str = DEFAULT_LB_CLASS) -> RepairReport:
     """One repair pass inside the caller's write transaction; returns what it found and fixed."""
     report = RepairReport()
     in_range = _in_range(allocs)
-    table: dict[tuple[str, str], str] = {
-        (r.pool, r.value): r.owner
-        for r in conn.execute(select(allocations).where(allocations.c.pool.in_(POOLS)))
-    }
+    table = allocations.holders(conn, POOLS)
     services = list(_stored_services(conn))
     report.services = len(services)
     claims: dict[tuple[str, str], list[str]] = {}
@@ -187,15 +181,14 @@ def repair(conn: Connection, allocs: Allocators, *, lb_class: str = DEFAULT_LB_C
             if other != keeper:
                 report.duplicates.append(Finding(already, pool, value, other, f"already allocated to {keeper}"))
         if current is None:
-            conn.execute(insert(allocations).values(pool=pool, value=value, owner=keeper))
+            allocations.claim(conn, pool, value, keeper)
             report.reserved.append(Finding(not_allocated, pool, value, keeper))
         elif current != keeper:
-            conn.execute(update(allocations).where(allocations.c.pool == pool, allocations.c.value == value)
-                         .values(owner=keeper))
+            allocations.reassign(conn, pool, value, keeper)
             report.reassigned.append(Finding("OwnerCorrected", pool, value, keeper, f"was held by {current}"))
 
     leaked = [(key, owner) for key, owner in table.items() if key not in wanted]
     for (pool, value), owner in leaked:
-        conn.execute(delete(allocations).where(allocations.c.pool == pool, allocations.c.value == value))
+        allocations.release(conn, pool, [value])
         report.released.append(Finding("Leaked", pool, value, owner, "held by no stored Service"))
     return report

@@ -8,13 +8,10 @@ import binascii
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from .. import _json
-from ..errors import StatusError, bad_request, gone, too_large_resource_version
+from ..errors import StatusError, bad_request, field_label_not_supported, gone, too_large_resource_version
 from ..registry.base import ResourceType
-from ..storage import selectors, store
-from ..storage.tables import objects
+from ..storage import Conn, selectors, store
 from .wire import int_param
 
 EXPIRED_CONTINUE = (
@@ -57,7 +54,9 @@ class Selection:
 def selection(rt: ResourceType, namespace: str | None, args: Any, name: str | None = None) -> Selection:
     label = selectors.parse_label_selector(args.get("labelSelector", "") or "")
     field = selectors.parse_field_selector(args.get("fieldSelector", "") or "")
-    field.validate(rt.selectable_fields, rt.kind, rt.api_version)
+    unsupported = field.unsupported(rt.selectable_fields)
+    if unsupported is not None:
+        raise field_label_not_supported(unsupported, rt.kind, rt.api_version)
     int_param(args, "timeoutSeconds", minimum=0)  # ListOptions decoding: malformed numbers are 400
     int_param(args, "limit", minimum=0)
     sel = Selection(label, field, namespace, name)
@@ -130,7 +129,7 @@ class ListResult:
     remaining: int | None = None
 
 
-def run_list(conn: Connection, rt: ResourceType, sel: Selection, args: Any) -> ListResult:
+def run_list(conn: Conn, rt: ResourceType, sel: Selection, args: Any) -> ListResult:
     limit = int_param(args, "limit", minimum=0) or None
     if limit is not None:  # any int64 is a valid limit; past 2**31 it means "all" (and fits SQLite)
         limit = min(limit, 2**31)
@@ -167,7 +166,7 @@ def run_list(conn: Connection, rt: ResourceType, sel: Selection, args: Any) -> L
     snapshot = at if at is not None else current
     if sel.matches_nothing:
         return ListResult([], snapshot)
-    kwargs = dict(name=sel.name, label_filter=sel.label.sql_filter(objects.c.id), at_revision=at)
+    kwargs = dict(name=sel.name, label_filter=sel.label.sql_filter(), at_revision=at)
     try:
         rows = _collect(conn, rt, sel, kwargs, after, limit)
     except store.Compacted:
@@ -186,7 +185,7 @@ def run_list(conn: Connection, rt: ResourceType, sel: Selection, args: Any) -> L
     return result
 
 
-def _collect(conn: Connection, rt: ResourceType, sel: Selection, kwargs: dict[str, Any],
+def _collect(conn: Conn, rt: ResourceType, sel: Selection, kwargs: dict[str, Any],
              after: tuple[str, str] | None, limit: int | None) -> list[store.Row]:
     """Rows matching the selection, at most ``limit + 1`` (one extra says "there is more")."""
     if not sel.python_filter:

@@ -8,7 +8,8 @@ import random
 import select
 import socket
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Request, Response, stream_with_context
 
@@ -158,7 +159,7 @@ def _generate(runtime: Runtime, rt: ResourceType, sel: listing.Selection, start_
             initial_rows = []
             if initial:  # the state now (NotOlderThan any revision given), then what follows
                 initial_rows = store.list_rows(conn, rt.key, sel.namespace, name=sel.name,
-                                               label_filter=sel.label.sql_filter(_objects_id()))
+                                               label_filter=sel.label.sql_filter())
                 sent = current
         for row in initial_rows:
             if sel.matches_nothing or (not filt.trivial and not sel.matches(rt, row.obj())):
@@ -239,10 +240,3 @@ def _limited(gen: Iterator[bytes], events: int) -> Iterator[bytes]:
 def _table_writer(request: Request, rt: ResourceType) -> TableWriter | None:
     version = table_version(request)
     return TableWriter(rt, version, include_object(request.args)) if version else None
-
-
-def _objects_id():  # type: ignore[no-untyped-def]
-    from ..storage.tables import objects
-
-    return objects.c.id
-

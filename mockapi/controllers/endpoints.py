@@ -6,9 +6,10 @@ the write's own transaction (read-your-writes)."""
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from ..errors import StatusError
+from ..errors import StatusError, is_forbidden
 from ..registry import RESOURCES_BY_KIND
 from ..registry.rest import Change, Txn
 from . import servicematch
@@ -30,6 +31,7 @@ from .podutil import (
     spec,
     target_ref,
 )
+from .servicematch import ServiceIndex
 
 NAME = "endpoint-controller"
 MAX_CAPACITY = 1000
@@ -197,7 +199,7 @@ def _service_view(svc: Obj | None) -> Any:
                                      meta(svc).get("uid"), bool(meta(svc).get("deletionTimestamp")))
 
 
-def pod_service_keys(txn: Txn, ch: Change) -> set[Key]:
+def pod_service_keys(txn: Txn, services: ServiceIndex, ch: Change) -> set[Key]:
     """The Services a pod change touches (shared by the Endpoints and EndpointSlice controllers,
     which look at the same batch: computed once per change and transaction)."""
     memo_key = ("pod_service_keys", id(ch))
@@ -209,12 +211,13 @@ def pod_service_keys(txn: Txn, ch: Change) -> set[Key]:
         assert obj is not None
         ns = meta(obj).get("namespace", "")
         label_sets = [meta(o).get("labels") for o in (ch.old, ch.new) if o is not None]
-        keys = {(ns, name) for name in servicematch.SERVICES.services_for(txn.conn, ns, label_sets)}
+        keys = {(ns, name) for name in services.services_for(txn.conn, ns, label_sets)}
     txn.memo[memo_key] = frozenset(keys)  # (txn.changes keeps ch alive, so its id is not reused)
     return set(keys)
 
 
-def service_and_pod_keys(txn: Txn, ch: Change, service_view: Callable[[Obj | None], Any]) -> set[Key] | None:
+def service_and_pod_keys(txn: Txn, services: ServiceIndex, ch: Change,
+                         service_view: Callable[[Obj | None], Any]) -> set[Key] | None:
     """The Services a Service or Pod change touches (both endpoint controllers share this; each
     passes the view of a Service it cares about); None for changes of other kinds."""
     obj = ch.new or ch.old
@@ -224,16 +227,16 @@ def service_and_pod_keys(txn: Txn, ch: Change, service_view: Callable[[Obj | Non
             return set()
         return {(meta(obj).get("namespace", ""), meta(obj)["name"])}
     if ch.rt.kind == "Pod":
-        return pod_service_keys(txn, ch)
+        return pod_service_keys(txn, services, ch)
     return None
 
 
-def keys_for(txn: Txn, changes: list[Change]) -> set[Key]:
+def keys_for(txn: Txn, services: ServiceIndex, changes: Sequence[Change]) -> set[Key]:
     keys: set[Key] = set()
     for ch in changes:
         kind, obj = ch.rt.kind, ch.new or ch.old
         assert obj is not None
-        shared = service_and_pod_keys(txn, ch, _service_view)
+        shared = service_and_pod_keys(txn, services, ch, _service_view)
         if shared is not None:
             keys |= shared
         elif kind == "Endpoints" and ch.new is None and ch.manager != NAME:
@@ -277,24 +280,29 @@ def reconcile(txn: Txn, key: Key) -> str:
         txn.apply_update(ep_rt, new, current, manager=NAME)
         return "updated"
     except StatusError as err:
-        if err.reason == "Forbidden":  # the namespace is terminating: nothing to create there
+        if is_forbidden(err):  # the namespace is terminating: nothing to create there
             return "skipped"
         raise
 
 
-def run(txn: Txn, changes: list[Change]) -> None:
-    for key in sorted(keys_for(txn, changes)):
-        reconcile(txn, key)
+class EndpointsController:
+    """Keys are Services (namespace, name); ``services`` is the runtime's selector index."""
 
+    name = NAME
 
-def resync(txn: Txn) -> dict[str, int]:
-    """Every Service once (POST /mock/reconcile)."""
-    counts: dict[str, int] = {}
-    for key in servicematch.service_names(txn.conn):
-        outcome = reconcile(txn, key)
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    def __init__(self, services: ServiceIndex) -> None:
+        self.services = services
 
+    def keys_for(self, txn: Txn, changes: Sequence[Change]) -> set[Key]:
+        return keys_for(txn, self.services, changes)
 
-run.resync = resync  # type: ignore[attr-defined]
-run.controller_name = NAME  # type: ignore[attr-defined]
+    def reconcile(self, txn: Txn, key: Key) -> str:
+        return reconcile(txn, key)
+
+    def resync(self, txn: Txn) -> dict[str, int]:
+        """Every Service once (POST /mock/reconcile)."""
+        counts: dict[str, int] = {}
+        for key in servicematch.service_names(txn.conn):
+            outcome = reconcile(txn, key)
+            counts[outcome] = counts.get(outcome, 0) + 1
+        return counts

@@ -6,15 +6,17 @@ to the garbage collector through the ownerReference; doing it here keeps read-yo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from ..errors import StatusError
+from ..errors import StatusError, is_forbidden
 from ..registry import RESOURCES_BY_KIND
 from ..registry.rest import Change, Txn
 from ..storage import store
 from . import servicematch, slicehints
 from .endpoints import Key, service_and_pod_keys
 from .podutil import TRIGGER_TIME, Obj, meta, rfc3339_nano, selector_of, spec
+from .servicematch import ServiceIndex
 from .slicepack import (
     CONTROLLER_NAME,
     MANAGED_BY_LABEL,
@@ -51,7 +53,7 @@ def _node_view(node: Obj | None) -> Any:
     return meta(node).get("labels"), ready, (st.get("allocatable") or {}).get("cpu")
 
 
-def _node_keys(txn: Txn, ch: Change) -> set[Key]:
+def _node_keys(txn: Txn, services: ServiceIndex, ch: Change) -> set[Key]:
     """Services with pods on the node (their zone), plus, when topology facts changed, every Service
     asking for topology hints (a node change is rare; this is the one cluster-wide path)."""
     if _node_view(ch.old) == _node_view(ch.new):
@@ -61,19 +63,19 @@ def _node_keys(txn: Txn, ch: Change) -> set[Key]:
     for row in store.list_rows(txn.conn, "pods", None, node_name=name):
         pod = row.obj()
         labels = meta(pod).get("labels")
-        keys |= {(row.namespace, svc) for svc in servicematch.SERVICES.services_for(txn.conn, row.namespace, [labels])}
+        keys |= {(row.namespace, svc) for svc in services.services_for(txn.conn, row.namespace, [labels])}
     for row in store.list_rows(txn.conn, "services"):
         if slicehints.hints_enabled(row.obj()):
             keys.add((row.namespace, row.name))
     return keys
 
 
-def keys_for(txn: Txn, changes: list[Change]) -> set[Key]:
+def keys_for(txn: Txn, services: ServiceIndex, changes: Sequence[Change]) -> set[Key]:
     keys: set[Key] = set()
     for ch in changes:
         kind, obj = ch.rt.kind, ch.new or ch.old
         assert obj is not None
-        shared = service_and_pod_keys(txn, ch, _service_view)
+        shared = service_and_pod_keys(txn, services, ch, _service_view)
         if shared is not None:
             keys |= shared
         elif kind == "EndpointSlice":
@@ -81,7 +83,7 @@ def keys_for(txn: Txn, changes: list[Change]) -> set[Key]:
             if edited is not None:
                 keys.add(edited)
         elif kind == "Node":
-            keys |= _node_keys(txn, ch)
+            keys |= _node_keys(txn, services, ch)
     return keys
 
 
@@ -155,20 +157,25 @@ def reconcile(txn: Txn, key: Key) -> dict[str, int]:
             txn.apply_delete(rt, cur, manager=NAME)
             done["deleted"] += 1
     except StatusError as err:
-        if err.reason != "Forbidden":  # a terminating namespace takes no new slices
+        if not is_forbidden(err):  # a terminating namespace takes no new slices
             raise
     return done
 
 
-def run(txn: Txn, changes: list[Change]) -> None:
-    for key in sorted(keys_for(txn, changes)):
-        reconcile(txn, key)
+class EndpointSliceController:
+    """Keys are Services (namespace, name); ``services`` is the runtime's selector index."""
 
+    name = NAME
 
-def resync(txn: Txn) -> dict[str, int]:
-    """Every Service once (POST /mock/reconcile)."""
-    return servicematch.resync_each(txn, reconcile)
+    def __init__(self, services: ServiceIndex) -> None:
+        self.services = services
 
+    def keys_for(self, txn: Txn, changes: Sequence[Change]) -> set[Key]:
+        return keys_for(txn, self.services, changes)
 
-run.resync = resync  # type: ignore[attr-defined]
-run.controller_name = NAME  # type: ignore[attr-defined]
+    def reconcile(self, txn: Txn, key: Key) -> dict[str, int]:
+        return reconcile(txn, key)
+
+    def resync(self, txn: Txn) -> dict[str, int]:
+        """Every Service once (POST /mock/reconcile)."""
+        return servicematch.resync_each(txn, reconcile)

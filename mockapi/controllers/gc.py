@@ -5,28 +5,26 @@ lose only the dangling references. ``propagationPolicy: Orphan`` puts the ``orph
 the owner (registry.rest), and this controller then takes the owner's references off its dependents
 and removes the finalizer.
 
-Owner -> dependent edges are indexed as ``allocations`` rows (pool ``owner:<owner uid>``, value the
-dependent's uid, owner the dependent's ``resource/namespace/name``), kept up to date from each
-change, so finding the dependents of one object costs a primary-key range, not a scan. Objects that
-never had their owner (dangling from the start) are left alone.
+Owner -> dependent edges live in the ``owner`` side index (key the owner's uid, value the dependent's
+uid, held by the dependent's ``resource/namespace/name``), kept up to date from each change, so
+finding the dependents of one object costs a primary-key range, not a scan. Objects that never had
+their owner (dangling from the start) are left alone.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Sequence
 from typing import Any
-
-from sqlalchemy import Connection, delete, select
 
 from ..errors import StatusError
 from ..registry.base import Obj, ResourceType
 from ..registry.rest import Change, Txn
-from ..storage import store
-from ..storage.tables import allocations
+from ..storage import Conn, indexes, store
 
 MANAGER = "garbage-collector"
-PREFIX = "owner:"
+INDEX = "owner"  # side index: key the owner's uid, value the dependent's uid, held by the dependent
 log = logging.getLogger("mockapi")
 
 
@@ -42,30 +40,39 @@ def ref_uids(obj: Obj | None) -> set[str]:
     return {str(r["uid"]) for r in refs if isinstance(r, dict) and r.get("uid")}
 
 
-def dependents(conn: Connection, owner_uid: str) -> list[tuple[str, str]]:
+def dependents(conn: Conn, owner_uid: str) -> list[tuple[str, str]]:
     """(dependent uid, dependent key) of every indexed dependent of ``owner_uid``."""
-    q = select(allocations.c.value, allocations.c.owner).where(allocations.c.pool == PREFIX + owner_uid)
-    return [(str(v), str(o)) for v, o in conn.execute(q.order_by(allocations.c.owner))]
+    return indexes.entries(conn, INDEX, owner_uid)
 
 
-def _forget(conn: Connection, key: str) -> None:
-    conn.execute(delete(allocations).where(allocations.c.owner == key, allocations.c.pool.like(PREFIX + "%")))
-
-
-def index(conn: Connection, rt: ResourceType, old: Obj | None, new: Obj | None) -> None:
-    """Keep the owner index in step with one change."""
+def index_delta(rt: ResourceType, old: Obj | None, new: Obj | None) -> tuple[Any, ...] | None:
+    """What one change does to the owner index, as data: ("forget", dependent key), ("edges",
+    dependent key, uid, owners dropped, owners added), or None."""
     if new is None:
-        if old is not None and ref_uids(old):
-            _forget(conn, _key(rt, old))
-        return
+        return ("forget", _key(rt, old)) if old is not None and ref_uids(old) else None
     before, after = ref_uids(old), ref_uids(new)
     if before == after:
+        return None
+    return ("edges", _key(rt, new), str(new["metadata"].get("uid", "")), tuple(sorted(before - after)),
+            tuple(sorted(after - before)))
+
+
+def apply_delta(conn: Conn, delta: tuple[Any, ...]) -> None:
+    if delta[0] == "forget":
+        indexes.drop_holder(conn, delta[1], INDEX)
         return
-    uid = str(new["metadata"].get("uid", ""))
-    for owner in sorted(before - after):
-        store.release(conn, PREFIX + owner, [uid])
-    for owner in sorted(after - before):
-        store.claim(conn, PREFIX + owner, uid, _key(rt, new))
+    _, key, uid, dropped, added = delta
+    for owner in dropped:
+        indexes.drop(conn, INDEX, owner, [uid])
+    for owner in added:
+        indexes.put(conn, INDEX, owner, uid, key)
+
+
+def index(conn: Conn, rt: ResourceType, old: Obj | None, new: Obj | None) -> None:
+    """Keep the owner index in step with one change."""
+    delta = index_delta(rt, old, new)
+    if delta is not None:
+        apply_delta(conn, delta)
 
 
 def _resolve(txn: Txn, ref: dict[str, Any]) -> ResourceType | None:
@@ -112,9 +119,8 @@ def _set_refs(txn: Txn, rt: ResourceType, dep: Obj, refs: list[Any]) -> None:
 def collect(txn: Txn, owner_uid: str) -> None:
     """The owner ``owner_uid`` is gone: delete its dependents, or drop the dangling references of
     those that still have a live owner."""
-    pool = PREFIX + owner_uid
     for dep_uid, dep_key in dependents(txn.conn, owner_uid):
-        store.release(txn.conn, pool, [dep_uid])
+        indexes.drop(txn.conn, INDEX, owner_uid, [dep_uid])
         loaded = _load(txn, dep_uid, dep_key)
         if loaded is None:
             continue
@@ -150,7 +156,7 @@ def orphan(txn: Txn, rt: ResourceType, owner: Obj) -> None:
             refs = [r for r in dep["metadata"].get("ownerReferences") or []
                     if not (isinstance(r, dict) and r.get("uid") == owner_uid)]
             _set_refs(txn, dep_rt, dep, refs)  # (the index follows from the change)
-        store.release(txn.conn, PREFIX + owner_uid, [dep_uid])
+        indexes.drop(txn.conn, INDEX, owner_uid, [dep_uid])
     meta = owner["metadata"]
     current = txn.get(rt, meta.get("namespace", ""), meta["name"])
     if current is None or current["metadata"].get("uid") != owner_uid:
@@ -165,30 +171,45 @@ def orphan(txn: Txn, rt: ResourceType, owner: Obj) -> None:
     txn.changes[-1].manager = MANAGER
 
 
+# key phases: the index follows every change of the batch first, then owners being orphaned, then
+# owners that went (each phase in the order of the changes)
+_INDEX, _ORPHAN, _GONE = 0, 1, 2
+
+
 class GarbageCollector:
-    """The controller callable; ``resync`` rebuilds the owner index from what is stored."""
+    """Keys are (phase, position in the batch, ...); ``resync`` rebuilds the owner index."""
 
-    controller_name = "garbage-collector"
+    name = MANAGER
 
-    def __call__(self, txn: Txn, changes: list[Change]) -> None:
-        gone: list[str] = []
-        orphaning: list[tuple[ResourceType, Obj]] = []
-        for ch in changes:
-            index(txn.conn, ch.rt, ch.old, ch.new)
+    def keys_for(self, txn: Txn, changes: Sequence[Change]) -> set[tuple[Any, ...]]:
+        keys: set[tuple[Any, ...]] = set()
+        for pos, ch in enumerate(changes):
+            delta = index_delta(ch.rt, ch.old, ch.new)
+            if delta is not None:
+                keys.add((_INDEX, pos, delta))
             if ch.new is None and ch.old is not None:
-                gone.append(str(ch.old["metadata"].get("uid", "")))
+                keys.add((_GONE, pos, str(ch.old["metadata"].get("uid", ""))))
             elif ch.new is not None and ch.new["metadata"].get("deletionTimestamp") and \
                     "orphan" in (ch.new["metadata"].get("finalizers") or []):
-                orphaning.append((ch.rt, ch.new))
-        for rt, obj in orphaning:
-            orphan(txn, rt, obj)
-        for uid in gone:
-            collect(txn, uid)
+                meta = ch.new["metadata"]
+                keys.add((_ORPHAN, pos, ch.rt.key, meta.get("namespace", ""), meta["name"], meta.get("uid", "")))
+        return keys
+
+    def reconcile(self, txn: Txn, key: tuple[Any, ...]) -> None:
+        phase = key[0]
+        if phase == _INDEX:
+            apply_delta(txn.conn, key[2])
+        elif phase == _ORPHAN:
+            _, _, resource, namespace, name, uid = key
+            orphan(txn, txn.registry.resources[resource],
+                   {"metadata": {"namespace": namespace, "name": name, "uid": uid}})
+        else:
+            collect(txn, key[2])
 
     def resync(self, txn: Txn) -> dict[str, int]:
         """Rebuild the owner index. With controllers off (``--controllers=manual``) removals were not
         seen as they happened, so dependents whose owners are all gone are collected here too."""
-        txn.conn.execute(delete(allocations).where(allocations.c.pool.like(PREFIX + "%")))
+        indexes.clear(txn.conn, INDEX)
         edges = collected = 0
         catch_up = not txn.registry.controllers_enabled
         for rt in list(txn.registry.resources.values()):
@@ -205,6 +226,3 @@ class GarbageCollector:
                 index(txn.conn, rt, None, obj)
                 edges += len(ref_uids(obj))
         return {"edges": edges, "collected": collected}
-
-
-controller = GarbageCollector()

@@ -1,7 +1,7 @@
 """Graceful pod deletion (``--graceful-deletion``): a deleted pod on a node stays terminating until
 its deletionTimestamp, then goes, as if its kubelet had finished and force-deleted it.
 
-The controller records each deadline as an ``allocations`` row (pool ``pod-deadline``, value
+The controller records each deadline in the ``pod-deadline`` side index (value
 ``<deletionTimestamp>/<uid>``, ordered by time, shared by every process on the database); the
 ``Reaper`` thread of a serving process removes the pods whose deadline passed. No Flask.
 """
@@ -11,18 +11,17 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-
-from sqlalchemy import Connection, select
+from collections.abc import Sequence
 
 from ..errors import StatusError
 from ..registry import RESOURCES_BY_KIND
 from ..registry.base import Obj
 from ..registry.objectmeta import now
 from ..registry.rest import Change, Registry, Txn
-from ..storage import store
-from ..storage.tables import allocations
+from ..storage import Conn, indexes, store
 
-POOL = "pod-deadline"
+INDEX = "pod-deadline"  # side index (one key, ""): value "<deletionTimestamp>/<uid>", held by the pod
+NAME = "graceful-deletion"
 PODS = RESOURCES_BY_KIND["Pod"]
 log = logging.getLogger("mockapi")
 
@@ -37,27 +36,27 @@ def terminating(pod: Obj) -> bool:
     return bool(meta.get("deletionTimestamp")) and bool(meta.get("deletionGracePeriodSeconds"))
 
 
-def record(conn: Connection, pod: Obj) -> None:
-    """(Re)record the pod's deadline; a shortened grace period replaces the earlier row."""
+def record(conn: Conn, pod: Obj) -> None:
+    """(Re)record the pod's deadline; a shortened grace period replaces the earlier entry."""
     meta = pod["metadata"]
-    store.release(conn, POOL, owner=_owner(pod))
-    store.claim(conn, POOL, f"{meta['deletionTimestamp']}/{meta.get('uid', '')}", _owner(pod))
+    indexes.drop_holder(conn, _owner(pod), INDEX)
+    indexes.put(conn, INDEX, "", f"{meta['deletionTimestamp']}/{meta.get('uid', '')}", _owner(pod))
 
 
-def due(conn: Connection, moment: str) -> list[tuple[str, str]]:
+def due(conn: Conn, moment: str) -> list[tuple[str, str]]:
     """(value, owner) of deadlines strictly before ``moment``'s second: a pod never goes early,
     even though deletionTimestamp is truncated to the second."""
-    q = (select(allocations.c.value, allocations.c.owner)
-         .where(allocations.c.pool == POOL, allocations.c.value < moment).order_by(allocations.c.value))
-    return [(str(v), str(o)) for v, o in conn.execute(q)]
+    return indexes.below(conn, INDEX, "", moment)
 
 
 class GracefulDeletionController:
-    """Records deadlines as pods start terminating; ``resync`` finds them all (startup, reconcile)."""
+    """Keys are pods (namespace, name) whose deletionTimestamp or grace period changed: their
+    deadline is recorded; ``resync`` records them all (startup, reconcile)."""
 
-    controller_name = "graceful-deletion"
+    name = NAME
 
-    def __call__(self, txn: Txn, changes: list[Change]) -> None:
+    def keys_for(self, txn: Txn, changes: Sequence[Change]) -> set[tuple[str, str]]:
+        keys: set[tuple[str, str]] = set()
         for ch in changes:
             if ch.rt.kind != "Pod" or ch.new is None or not terminating(ch.new):
                 continue
@@ -65,7 +64,13 @@ class GracefulDeletionController:
             meta = ch.new["metadata"]
             if old_meta.get("deletionTimestamp") != meta["deletionTimestamp"] or \
                     old_meta.get("deletionGracePeriodSeconds") != meta["deletionGracePeriodSeconds"]:
-                record(txn.conn, ch.new)
+                keys.add((meta.get("namespace", ""), meta["name"]))
+        return keys
+
+    def reconcile(self, txn: Txn, key: tuple[str, str]) -> None:
+        pod = txn.get(PODS, *key)
+        if pod is not None and terminating(pod):
+            record(txn.conn, pod)
 
     def resync(self, txn: Txn) -> dict[str, int]:
         count = 0
@@ -76,9 +81,6 @@ class GracefulDeletionController:
                     record(txn.conn, pod)
                     count += 1
         return {"terminating": count}
-
-
-controller = GracefulDeletionController()
 
 
 def expire(registry: Registry, moment: str | None = None) -> int:
@@ -98,7 +100,7 @@ def _expire_one(txn: Txn, value: str, owner: str) -> bool:
     _, namespace, name = owner.split("/", 2)
     uid = value.split("/", 1)[1]
     pod = txn.get(PODS, namespace, name)
-    store.release(txn.conn, POOL, [value])
+    indexes.drop(txn.conn, INDEX, "", [value])
     if pod is None or pod["metadata"].get("uid") != uid or not terminating(pod):
         return False
     if f"{pod['metadata']['deletionTimestamp']}/{uid}" != value:
@@ -110,8 +112,9 @@ def _expire_one(txn: Txn, value: str, owner: str) -> bool:
 class Reaper:
     """Background thread of a serving process: every ``interval`` seconds, ``expire``."""
 
-    def __init__(self, registry: Registry, interval: float = 0.2) -> None:
+    def __init__(self, registry: Registry, controller: GracefulDeletionController, interval: float = 0.2) -> None:
         self.registry = registry
+        self.controller = controller
         self.interval = interval
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -129,7 +132,7 @@ class Reaper:
 
     def _run(self) -> None:
         try:
-            self.registry.write(controller.resync)  # terminating pods left over from an earlier run
+            self.registry.write(self.controller.resync)  # terminating pods left over from an earlier run
         except Exception as exc:  # noqa: BLE001 - a background thread must not die silently
             log.warning("graceful deletion startup pass: %s", exc)
         while not self._stop.wait(self.interval):

@@ -11,6 +11,7 @@ condition or the node's readiness changes.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from ..allocators import podip
@@ -181,12 +182,18 @@ class _Pass:
             self.schedule(pod)
 
 
+# key phases, in the order a batch is handled: pods (namespace, name, recompute Ready?), nodes whose
+# readiness flipped or that appeared (name, follow readiness?), then the retry of pending pods
+_POD, _NODE, _PENDING = 0, 1, 2
+_PASS = "kubelet-pass"  # txn.memo: the _Pass of the batch being handled (its node list and counts)
+
+
 class KubeletController:
-    """The controller callable (``fn(txn, changes)``) with ``resync`` for /mock/reconcile."""
+    """Keys are tagged tuples (see the phases above); one ``_Pass`` serves all keys of a batch."""
 
-    controller_name = "kubelet"
+    name = MANAGER
 
-    def __call__(self, txn: Txn, changes: list[Change]) -> None:
+    def keys_for(self, txn: Txn, changes: Sequence[Change]) -> list[tuple[Any, ...]]:
         pods: dict[tuple[str, str], bool] = {}
         nodes: dict[str, bool] = {}  # nodes whose readiness flipped (or that appeared)
         retry = False
@@ -206,14 +213,23 @@ class KubeletController:
                     nodes[name] = True
                 if sched.node_ready(ch.new) and (ch.old is None or _sched_view(ch.old) != _sched_view(ch.new)):
                     retry = True
-        if not (pods or nodes or retry):
-            return
-        run = _Pass(txn)
-        for (namespace, name), recompute in sorted(pods.items()):
-            run.pod(namespace, name, recompute)
-        for name, flipped in sorted(nodes.items()):
-            run.node(name, follow_ready=flipped)
+        keys: list[tuple[Any, ...]] = [(_POD, ns, name, recompute) for (ns, name), recompute in pods.items()]
+        keys += [(_NODE, name, flipped) for name, flipped in nodes.items()]
         if retry:
+            keys.append((_PENDING,))
+        if keys:
+            txn.memo[_PASS] = _Pass(txn)  # a fresh view for this batch
+        return keys
+
+    def reconcile(self, txn: Txn, key: tuple[Any, ...]) -> None:
+        run = txn.memo.get(_PASS)
+        if run is None:
+            run = txn.memo[_PASS] = _Pass(txn)
+        if key[0] == _POD:
+            run.pod(key[1], key[2], key[3])
+        elif key[0] == _NODE:
+            run.node(key[1], follow_ready=key[2])
+        else:
             run.pending()
 
     def resync(self, txn: Txn) -> dict[str, int]:
@@ -224,6 +240,3 @@ class KubeletController:
             if sched.node_ready(node):
                 run.node(node["metadata"]["name"], follow_ready=False)
         return {"scheduled": run.scheduled, "started": run.started}
-
-
-controller = KubeletController()

@@ -4,14 +4,17 @@ finalizer so the namespace itself goes. Work is per affected namespace, not per 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
 from ..registry import RESOURCES_BY_KIND
 from ..registry.base import ResourceType
 from ..registry.rest import Change, Txn
 from ..storage import store
 
+NAME = "namespace-controller"
 
-def keys_for(changes: list[Change]) -> set[str]:
+
+def keys_for(changes: Sequence[Change]) -> set[str]:
     keys: set[str] = set()
     for ch in changes:
         if ch.rt.kind == "Namespace":
@@ -48,6 +51,17 @@ def _namespaced(txn: Txn) -> list[ResourceType]:
     return [rt for rt in txn.registry.resources.values() if rt.namespaced]
 
 
-def run(txn: Txn, changes: list[Change]) -> None:
-    for key in sorted(keys_for(changes)):
+class NamespaceController:
+    """Per write: the namespaces that started terminating or lost an object. No resync of its own
+    (a terminating namespace is reconciled by the next change in it)."""
+
+    name = NAME
+
+    def keys_for(self, txn: Txn, changes: Sequence[Change]) -> set[str]:
+        return keys_for(changes)
+
+    def reconcile(self, txn: Txn, key: str) -> None:
         reconcile(txn, key)
+
+    def resync(self, txn: Txn) -> None:
+        return None

@@ -7,8 +7,9 @@ Upstream waits a 40 s quarantine first; here it happens in the node delete's tra
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 
-from ..errors import StatusError
+from ..errors import StatusError, is_conflict, is_not_found
 from ..registry import RESOURCES_BY_KIND
 from ..registry.objectmeta import now
 from ..registry.rest import Change, Txn
@@ -37,23 +38,25 @@ def collect_node(txn: Txn, node: str) -> int:
             txn.changes[-1].manager = NAME
             gone += 1
         except StatusError as err:
-            if err.reason not in ("NotFound", "Conflict"):
+            if not (is_not_found(err) or is_conflict(err)):
                 raise
     return gone
 
 
-def run(txn: Txn, changes: list[Change]) -> None:
-    for ch in changes:
-        if ch.rt.kind == "Node" and ch.new is None and ch.old is not None:
-            collect_node(txn, ch.old["metadata"]["name"])
+class PodGC:
+    """Keys are the names of deleted Nodes; ``resync`` finds pods bound to nodes that do not exist."""
 
+    name = NAME
 
-def resync(txn: Txn) -> dict[str, int]:
-    """Pods bound to nodes that do not exist (POST /mock/reconcile, start-up)."""
-    nodes = {row.name for row in store.list_rows(txn.conn, "nodes", "")}
-    bound = {row.obj().get("spec", {}).get("nodeName") for row in store.list_rows(txn.conn, PODS.key)}
-    return {"deleted": sum(collect_node(txn, n) for n in sorted(b for b in bound if b and b not in nodes))}
+    def keys_for(self, txn: Txn, changes: Sequence[Change]) -> set[str]:
+        return {ch.old["metadata"]["name"] for ch in changes
+                if ch.rt.kind == "Node" and ch.new is None and ch.old is not None}
 
+    def reconcile(self, txn: Txn, node: str) -> int:
+        return collect_node(txn, node)
 
-run.resync = resync  # type: ignore[attr-defined]
-run.controller_name = NAME  # type: ignore[attr-defined]
+    def resync(self, txn: Txn) -> dict[str, int]:
+        """Pods bound to nodes that do not exist (POST /mock/reconcile, start-up)."""
+        nodes = {row.name for row in store.list_rows(txn.conn, "nodes", "")}
+        bound = {row.obj().get("spec", {}).get("nodeName") for row in store.list_rows(txn.conn, PODS.key)}
+        return {"deleted": sum(collect_node(txn, n) for n in sorted(b for b in bound if b and b not in nodes))}

@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-from ..errors import StatusError
+from ..errors import StatusError, is_forbidden, is_not_found
 from ..patch import managedfields
 from ..registry import RESOURCES_BY_KIND, objectmeta
 from ..registry.base import Obj
@@ -53,7 +53,7 @@ def _namespace_open(txn: Txn, namespace: str) -> bool:
             txn.registry.namespace_state(txn.conn, namespace, EVENTS, "")
             txn.memo[key] = True
         except StatusError as err:
-            if err.reason not in ("Forbidden", "NotFound"):
+            if not (is_forbidden(err) or is_not_found(err)):
                 raise
             txn.memo[key] = False
     return bool(txn.memo[key])

@@ -2,8 +2,8 @@
 ``spec.unschedulable``, NoSchedule/NoExecute taints against tolerations, ``nodeSelector`` and required
 node affinity; spreading by fewest pods (ties by name); upstream's FailedScheduling message.
 
-Pure functions plus two small queries (unscheduled pods; pods per node). The kubelet controller
-does the writes.
+Pure functions plus two small queries (unscheduled pods; pods per node, the ``node-pods`` side
+index: key the node, one entry per bound pod). The kubelet controller does the writes.
 """
 
 from __future__ import annotations
@@ -11,20 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, func, select
-
 from ..registry.base import Obj
-from ..storage import store
-from ..storage.tables import allocations, objects
+from ..storage import Conn, indexes, store
 
-NODE_PODS_PREFIX = "node-pods:"  # allocations pool: one row per pod bound to the node
+NODE_PODS = "node-pods"  # side index: key the node name, value the uid of each pod bound to it
 NOT_READY_TAINT = "node.kubernetes.io/not-ready"
 UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"
 SELECTOR_MISMATCH = "node(s) didn't match Pod's node affinity/selector"
-
-
-def node_pods_pool(node: str) -> str:
-    return NODE_PODS_PREFIX + node
 
 
 # -- node facts --------------------------------------------------------------------------------
@@ -178,25 +171,16 @@ def choose(pod: Obj, nodes: list[Obj], counts: dict[str, int]) -> tuple[Obj | No
 
 # -- queries -----------------------------------------------------------------------------------
 
-def pod_counts(conn: Connection, node_names: list[str]) -> dict[str, int]:
-    """Pods bound to each node, by the ``node-pods:<node>`` rows (primary-key ranges)."""
-    if not node_names:
-        return {}
-    pools = [node_pods_pool(n) for n in node_names]
-    q = (select(allocations.c.pool, func.count()).where(allocations.c.pool.in_(pools))
-         .group_by(allocations.c.pool))
-    return {pool[len(NODE_PODS_PREFIX):]: int(n) for pool, n in conn.execute(q)}
+def pod_counts(conn: Conn, node_names: list[str]) -> dict[str, int]:
+    """Pods bound to each node, by the ``node-pods`` index (primary-key ranges)."""
+    return indexes.counts(conn, NODE_PODS, node_names)
 
 
-def count_pod(conn: Connection, node: str, pod: Obj) -> None:
+def count_pod(conn: Conn, node: str, pod: Obj) -> None:
     meta = pod["metadata"]
-    store.claim(conn, node_pods_pool(node), meta.get("uid", ""), f"pods/{meta.get('namespace', '')}/{meta['name']}")
+    indexes.put(conn, NODE_PODS, node, meta.get("uid", ""), f"pods/{meta.get('namespace', '')}/{meta['name']}")
 
 
-def unscheduled_pods(conn: Connection) -> list[store.Row]:
+def unscheduled_pods(conn: Conn) -> list[store.Row]:
     """Live pods without spec.nodeName (by the node_name index), oldest first."""
-    cols = (objects.c.id, objects.c.resource, objects.c.namespace, objects.c.name, objects.c.uid,
-            objects.c.rev, objects.c.body, objects.c.event)
-    q = select(*cols).where(objects.c.resource == "pods", objects.c.node_name.is_(None),
-                            objects.c.until.is_(None)).order_by(objects.c.id)
-    return [store.Row(*r[:8]) for r in conn.execute(q)]
+    return store.without_node(conn, "pods")

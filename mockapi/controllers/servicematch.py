@@ -1,9 +1,9 @@
 """Which Services a pod change touches, and which pods a Service selects, at a cost that follows
 the change: a per-namespace inverted index of Service selectors ((key, value) -> Services), cached
-per process and revalidated inside each transaction by one aggregate over the namespace's live
-Services (count, max revision) so writes from other workers are seen; with one worker, every Service
-write is seen here (store.WRITE_LISTENERS) and a cached index is used as it is. Pods come from the label
-index (SQL), never from a scan of every pod. Storage reads only; no writes."""
+per database (one ServiceIndex per Runtime) and revalidated inside each transaction by one aggregate
+over the namespace's live Services (count, max revision) so writes from other workers are seen; with
+one worker, every Service write is seen here (the database's write hooks) and a cached index is used as
+it is. Pods come from the label index (SQL), never from a scan of every pod. Storage reads only."""
 
 from __future__ import annotations
 
@@ -13,18 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, event, func, select
-
-from ..storage import store
-from ..storage.tables import labels as label_rows
-from ..storage.tables import objects
+from ..storage import Conn, store
+from ..storage.engine import Database
 from .podutil import Obj, matches, selector_of
 
-_SIGNATURE = (
-    select(func.count(), func.max(objects.c.rev))
-    .where(objects.c.resource == "services")
-    .where(objects.c.until.is_(None))
-)
+SERVICE_RESOURCE = "services"
 
 
 @dataclass
@@ -36,39 +29,33 @@ class _NamespaceIndex:
 
 
 class ServiceIndex:
-    """Per-namespace selector index, per engine; one instance per process. An index built inside a
-    transaction stays private to that connection until it commits (a rollback drops it), so state
-    that never committed cannot leak into later transactions."""
+    """Per-namespace selector index of one database (one instance per Runtime: servers in one process
+    never share it). An index built inside a transaction stays private to that connection until it
+    commits (a rollback drops it), so state that never committed cannot leak into later transactions.
+    ``exclusive``: every write to this database goes through this process (one worker), so the Service
+    writes it sees are all there are and a cached index needs no revalidation query; otherwise each
+    transaction checks the namespace's signature."""
 
-    def __init__(self) -> None:
+    def __init__(self, db: Database, exclusive: bool = True) -> None:
+        self.exclusive = exclusive
         self._lock = threading.Lock()
-        self._committed: weakref.WeakKeyDictionary[Engine, dict[str, _NamespaceIndex]] = weakref.WeakKeyDictionary()
-        self._pending: weakref.WeakKeyDictionary[Connection, dict[str, _NamespaceIndex]] = weakref.WeakKeyDictionary()
-        self._touched: weakref.WeakKeyDictionary[Connection, set[str]] = weakref.WeakKeyDictionary()
-        self._engines: weakref.WeakSet[Engine] = weakref.WeakSet()
-        self._exclusive: weakref.WeakSet[Engine] = weakref.WeakSet()
-        self._generation: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
-        store.WRITE_LISTENERS.setdefault("services", []).append(self._service_written)
+        self._committed: dict[str, _NamespaceIndex] = {}
+        self._generation = 0  # committed transactions that wrote Services
+        self._pending: weakref.WeakKeyDictionary[Conn, dict[str, _NamespaceIndex]] = weakref.WeakKeyDictionary()
+        self._touched: weakref.WeakKeyDictionary[Conn, set[str]] = weakref.WeakKeyDictionary()
+        db.hooks.listen(SERVICE_RESOURCE, self._service_written)
+        db.on_transaction_end(self._on_commit, self._on_rollback)
 
-    def set_exclusive(self, engine: Engine, exclusive: bool) -> None:
-        """``exclusive``: every write to this database goes through this process (one worker), so
-        the Service writes it sees (store.WRITE_LISTENERS) are all there are and a cached index needs
-        no revalidation query; otherwise each transaction checks the namespace's signature."""
-        self._watch(engine)
-        with self._lock:
-            (self._exclusive.add if exclusive else self._exclusive.discard)(engine)
-
-    def _service_written(self, conn: Connection, namespace: str) -> None:
+    def _service_written(self, conn: Conn, namespace: str) -> None:
         with self._lock:
             self._touched.setdefault(conn, set()).add(namespace)
             (self._pending.get(conn) or {}).pop(namespace, None)  # rebuilt on next use, from this txn's view
 
-    def _on_commit(self, conn: Connection) -> None:
+    def _on_commit(self, conn: Conn) -> None:
         with self._lock:
-            engine = conn.engine
             touched = self._touched.pop(conn, None)
-            committed = self._committed.setdefault(engine, {})
-            generation = self._generation.get(engine, 0)
+            committed = self._committed
+            generation = self._generation
             pending = self._pending.pop(conn, None) or {}
             if not _writer(conn):  # a reader's snapshot may predate a commit: never cached for others
                 pending = {}
@@ -78,40 +65,30 @@ class ServiceIndex:
             # transaction committed Service writes since it was built (a reader's older snapshot)
             committed.update({ns: ix for ns, ix in pending.items() if ix.generation == generation})
             if touched:
-                self._generation[engine] = generation + 1
+                self._generation = generation + 1
                 for ix in committed.values():
                     ix.generation = generation + 1
 
-    def _on_rollback(self, conn: Connection) -> None:
+    def _on_rollback(self, conn: Conn) -> None:
         with self._lock:
             self._pending.pop(conn, None)
             self._touched.pop(conn, None)
 
-    def _watch(self, engine: Engine) -> None:
-        with self._lock:
-            if engine in self._engines:
-                return
-            self._engines.add(engine)
-        event.listen(engine, "commit", self._on_commit)
-        event.listen(engine, "rollback", self._on_rollback)
-
-    def _index(self, conn: Connection, namespace: str) -> _NamespaceIndex:
-        self._watch(conn.engine)
+    def _index(self, conn: Conn, namespace: str) -> _NamespaceIndex:
         with self._lock:
             cached = (self._pending.get(conn) or {}).get(namespace)
             if cached is None and namespace not in (self._touched.get(conn) or ()):
-                cached = (self._committed.get(conn.engine) or {}).get(namespace)
-            exclusive = conn.engine in self._exclusive and _writer(conn)
+                cached = self._committed.get(namespace)
+            exclusive = self.exclusive and _writer(conn)
         if cached is not None and exclusive:
             return cached
-        count, max_rev = conn.execute(_SIGNATURE.where(objects.c.namespace == namespace)).one()
-        signature = (int(count or 0), int(max_rev or 0))
+        signature = store.live_signature(conn, SERVICE_RESOURCE, namespace)
         if cached is not None and cached.signature == signature:
             return cached
         with self._lock:
-            generation = self._generation.get(conn.engine, 0)
+            generation = self._generation
         index = _NamespaceIndex(signature, generation)
-        for row in store.list_rows(conn, "services", namespace):
+        for row in store.list_rows(conn, SERVICE_RESOURCE, namespace):
             selector = selector_of(row.obj())
             if selector:
                 index.selectors[row.name] = selector
@@ -121,7 +98,7 @@ class ServiceIndex:
             self._pending.setdefault(conn, {})[namespace] = index
         return index
 
-    def services_for(self, conn: Connection, namespace: str, label_sets: Iterable[dict[str, str] | None]) -> set[str]:
+    def services_for(self, conn: Conn, namespace: str, label_sets: Iterable[dict[str, str] | None]) -> set[str]:
         """Services of ``namespace`` whose selector matches any of ``label_sets`` (old and new labels)."""
         label_sets = [labels for labels in label_sets if labels]
         if not label_sets:
@@ -136,30 +113,19 @@ class ServiceIndex:
         return out
 
 
-def _writer(conn: Connection) -> bool:
+def _writer(conn: Conn) -> bool:
     """A write transaction (storage.engine.Database.write): serialised, so it sees every commit."""
     return bool(conn.get_execution_options().get("mockapi_write"))
 
 
-SERVICES = ServiceIndex()
-
-
-def _match_labels(selector: dict[str, str]) -> Any:
-    """``id IN (label index hits)`` per pair: the query is driven by ix_labels_key_value, so its cost
-    follows the matching objects, not every object of the namespace (an EXISTS per row would scan)."""
-    clauses = [objects.c.id.in_(select(label_rows.c.object_id).where(label_rows.c.key == k, label_rows.c.value == v))
-               for k, v in sorted(selector.items())]
-    return and_(*clauses)
-
-
-def pods_for(conn: Connection, namespace: str, selector: dict[str, str]) -> list[Obj]:
+def pods_for(conn: Conn, namespace: str, selector: dict[str, str]) -> list[Obj]:
     """Pods of ``namespace`` selected by ``selector``, through the label index."""
-    return [row.obj() for row in store.list_rows(conn, "pods", namespace, label_filter=_match_labels(selector))]
+    return [row.obj() for row in store.list_rows(conn, "pods", namespace, label_filter=store.match_labels(selector))]
 
 
-def service_names(conn: Connection, namespace: str | None = None) -> list[tuple[str, str]]:
+def service_names(conn: Conn, namespace: str | None = None) -> list[tuple[str, str]]:
     """Every Service key (namespace, name): the resync of POST /mock/reconcile."""
-    return [(row.namespace, row.name) for row in store.list_rows(conn, "services", namespace)]
+    return [(row.namespace, row.name) for row in store.list_rows(conn, SERVICE_RESOURCE, namespace)]
 
 
 def resync_each(txn: Any, reconcile: Any) -> dict[str, int]:
@@ -173,5 +139,5 @@ def resync_each(txn: Any, reconcile: Any) -> dict[str, int]:
     return totals
 
 
-def labelled(conn: Connection, resource: str, namespace: str, match: dict[str, str]) -> list[Any]:
-    return store.list_rows(conn, resource, namespace, label_filter=_match_labels(match))
+def labelled(conn: Conn, resource: str, namespace: str, match: dict[str, str]) -> list[Any]:
+    return store.list_rows(conn, resource, namespace, label_filter=store.match_labels(match))

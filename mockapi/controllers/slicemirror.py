@@ -7,9 +7,10 @@ and annotations copied, owned by the Endpoints. Runs inside the write's transact
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from typing import Any
 
-from ..errors import StatusError
+from ..errors import StatusError, is_forbidden
 from ..registry import RESOURCES_BY_KIND
 from ..registry.rest import Change, Txn
 from . import servicematch
@@ -173,7 +174,7 @@ def reconcile(txn: Txn, key: Key) -> dict[str, int]:
             txn.apply_delete(rt, cur, manager=NAME)
             done["deleted"] += 1
     except StatusError as err:
-        if err.reason != "Forbidden":  # a terminating namespace takes no new slices
+        if not is_forbidden(err):  # a terminating namespace takes no new slices
             raise
     return done
 
@@ -194,7 +195,7 @@ def _service_view(svc: Obj | None) -> Any:
     return None if svc is None else (not spec(svc).get("selector"), spec(svc).get("type"))
 
 
-def keys_for(changes: list[Change]) -> set[Key]:
+def keys_for(changes: Sequence[Change]) -> set[Key]:
     keys: set[Key] = set()
     for ch in changes:
         obj = ch.new or ch.old
@@ -213,15 +214,17 @@ def keys_for(changes: list[Change]) -> set[Key]:
     return keys
 
 
-def run(txn: Txn, changes: list[Change]) -> None:
-    for key in sorted(keys_for(changes)):
-        reconcile(txn, key)
+class SliceMirrorController:
+    """Keys are Endpoints / Services (namespace, name) without a selector."""
 
+    name = NAME
 
-def resync(txn: Txn) -> dict[str, int]:
-    """Every Service once (POST /mock/reconcile)."""
-    return servicematch.resync_each(txn, reconcile)
+    def keys_for(self, txn: Txn, changes: Sequence[Change]) -> set[Key]:
+        return keys_for(changes)
 
+    def reconcile(self, txn: Txn, key: Key) -> dict[str, int]:
+        return reconcile(txn, key)
 
-run.resync = resync  # type: ignore[attr-defined]
-run.controller_name = NAME  # type: ignore[attr-defined]
+    def resync(self, txn: Txn) -> dict[str, int]:
+        """Every Service once (POST /mock/reconcile)."""
+        return servicematch.resync_each(txn, reconcile)

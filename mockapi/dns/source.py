@@ -10,12 +10,8 @@ those slices belong to.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
-
-from ..storage import store
+from ..storage import Conn, allocations, store
 from ..storage.engine import Database
-from ..storage.tables import labels as label_rows
-from ..storage.tables import objects
 from .records import SERVICE_NAME_LABEL, Answer, Name, Obj, parse, resolve
 
 SERVICES = "services"
@@ -29,18 +25,16 @@ def _objs(rows: list[store.Row]) -> list[Obj]:
     return [r.obj() for r in rows]
 
 
-def _slices_of(conn: Connection, namespace: str, service: str) -> list[Obj]:
-    hits = select(label_rows.c.object_id).where(label_rows.c.key == SERVICE_NAME_LABEL,
-                                                label_rows.c.value == service)
-    return _objs(store.list_rows(conn, SLICES, namespace, label_filter=objects.c.id.in_(hits)))
+def _slices_of(conn: Conn, namespace: str, service: str) -> list[Obj]:
+    return _objs(store.list_rows(conn, SLICES, namespace, label_filter=store.match_labels({SERVICE_NAME_LABEL: service})))
 
 
-def _service(conn: Connection, namespace: str, name: str) -> list[Obj]:
+def _service(conn: Conn, namespace: str, name: str) -> list[Obj]:
     row = store.get(conn, SERVICES, namespace, name)
     return [row.obj()] if row is not None else []
 
 
-def gather(conn: Connection, q: Name) -> dict[str, list]:  # type: ignore[type-arg]
+def gather(conn: Conn, q: Name) -> dict[str, list]:  # type: ignore[type-arg]
     """The keyword arguments of ``records.resolve`` for ``q``: just the objects it can refer to."""
     out: dict[str, list] = {"services": [], "slices": [], "pods": [], "namespaces": []}  # type: ignore[type-arg]
     if q.kind in ("namespace", "pod_namespace"):
@@ -53,7 +47,7 @@ def gather(conn: Connection, q: Name) -> dict[str, list]:  # type: ignore[type-a
     elif q.kind == "pod":
         out["pods"] = _objs(store.list_rows(conn, PODS, q.namespace))
     elif q.kind == "ptr":
-        owner = store.holder(conn, SERVICE_IP_POOL, q.ip)
+        owner = allocations.holder(conn, SERVICE_IP_POOL, q.ip)
         if owner and owner.count("/") == 2:
             _, ns, name = owner.split("/")
             out["services"] = _service(conn, ns, name)

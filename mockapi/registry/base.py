@@ -177,6 +177,9 @@ class ResourceType:
     #: rewrites the kind's resource.Quantity values canonically, collecting parse errors
     quantities: Callable[[Obj, list[str]], None] | None = None
     subresources: tuple[Subresource, ...] = ()
+    #: indexed storage columns derived from a stored object (pods: ``node_name``), registered with the
+    #: Database at start-up so storage stays kind-agnostic
+    indexed_columns: Callable[[Obj], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if self.strategy.has_status != any(s.name == "status" for s in self.subresources):

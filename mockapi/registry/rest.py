@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .. import randomness
 from ..errors import (
@@ -27,6 +25,7 @@ from ..errors import (
     too_large_resource_version,
 )
 from ..patch import managedfields
+from ..storage import Conn as Connection  # (the storage layer's name for a connection)
 from ..storage import store
 from ..storage.engine import Database
 from . import objectmeta
@@ -59,7 +58,8 @@ class _DryRun(Exception):
         self.result = result
 
 
-Controller = Callable[["Txn", list[Change]], None]
+if TYPE_CHECKING:  # (controllers sit above the registry: the protocol is only named here)
+    from ..controllers.base import Controller
 
 
 @dataclass
@@ -242,15 +242,15 @@ class Registry:
         return result
 
     def reconcile_all(self) -> dict[str, Any]:
-        """POST /mock/reconcile: every controller that offers a ``resync(txn)`` attribute runs over
-        all its keys once, then the usual controller loop settles what those writes triggered.
-        Returns a summary per controller."""
+        """POST /mock/reconcile: every controller resyncs (all its keys once), then the usual
+        controller loop settles what those writes triggered. Returns a summary per controller that
+        reported one."""
         def do(txn: Txn) -> dict[str, Any]:
             summary: dict[str, Any] = {}
             for controller in self.controllers:
-                resync = getattr(controller, "resync", None)
-                if resync is not None:
-                    summary[getattr(controller, "controller_name", controller.__module__)] = resync(txn)
+                result = controller.resync(txn)
+                if result is not None:
+                    summary[controller.name] = result
             if not self.controllers_enabled:  # (when enabled, write() runs them anyway)
                 self.run_controllers(txn)
             return {"controllers": summary, "writes": len(txn.changes)}
@@ -264,8 +264,9 @@ class Registry:
             if not batch:
                 return
             seen = len(txn.changes)
-            for controller in self.controllers:
-                controller(txn, batch)
+            for controller in self.controllers:  # (controllers.base.Controller)
+                for key in sorted(controller.keys_for(txn, batch)):
+                    controller.reconcile(txn, key)
 
     # -- reads --------------------------------------------------------------------------------
     def get(self, rt: ResourceType, namespace: str, name: str, not_older_than: int | None = None) -> store.Row:

@@ -14,7 +14,7 @@ from typing import Any
 from ..allocators import AllocationError, Allocators, Full, PortOperation, allocators_for
 from ..config import Config
 from ..errors import Cause, StatusError, invalid
-from ..storage import store
+from ..storage import allocations
 from . import networking
 from .base import Obj
 from .service_fields import (
@@ -349,7 +349,7 @@ def allocate_update(txn: Any, svc: Obj, old: Obj) -> None:
 
 def release_all(txn: Any, svc: Obj) -> None:
     """Everything the Service held: ClusterIPs, NodePorts, health-check port, LoadBalancer IPs."""
-    store.release_owner(txn.conn, owner_of(svc))
+    allocations.release_owner(txn.conn, owner_of(svc))
     for ip in cluster_ips(svc):
         if ip and ip != "None":
             networking.forget_ip(txn, ip)

@@ -10,7 +10,7 @@ from typing import Any
 from ..bootstrap import initial_state
 from ..config import Config
 from ..registry.rest import Registry, Txn
-from ..storage import store
+from ..storage import allocations, indexes, store
 
 Phase = Callable[[Txn], Any]
 
@@ -40,14 +40,15 @@ def run_phases(registry: Registry, phases: Sequence[Phase], *, dry_run: bool = F
 
 def wipe(txn: Txn) -> int:
     """Remove every live object (a tombstone each: watchers get DELETED, at new revisions) and empty
-    the allocations table. Not recorded as Changes: controllers do not cascade over a wipe.
+    the allocations and side-index tables. Not recorded as Changes: controllers do not cascade over a wipe.
     Dependents go before what they depend on (pods before nodes, everything before namespaces)."""
     order = {key: i for i, key in enumerate(txn.registry.resources)}
     rows = store.live_rows(txn.conn)
     rows.sort(key=lambda r: (-order.get(r.resource, len(order)), r.rev))
     for row in rows:
         store.delete_(txn.conn, row.resource, row.namespace, row.name, row.rev, row.obj())
-    store.replace_allocations(txn.conn, [])
+    allocations.replace_allocations(txn.conn, [])
+    indexes.clear(txn.conn)
     return len(rows)
 
 

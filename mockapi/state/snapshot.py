@@ -1,8 +1,9 @@
-"""Snapshots: GET /mock/snapshot exports every live object and the allocations table; POST
+"""Snapshots: GET /mock/snapshot exports every live object, the allocations and side indexes; POST
 /mock/snapshot (and ``--load`` of such a file) replaces the whole state with one, in one transaction.
 
 Format. JSON: a ``v1`` ``List`` whose items carry apiVersion and kind, plus a top-level
-``allocations`` array of ``{pool, value, owner}`` (what makes a List a snapshot). YAML: one document
+``allocations`` array of ``{pool, value, owner}`` (what makes a List a snapshot); side-index entries
+ride in it as pool ``<index>:<key>`` (``<index>`` when the key is empty), as when they were pools. YAML: one document
 per object, then a final ``{apiVersion: mockapi.dev/v1, kind: Allocations, allocations: [...]}``.
 Objects are restored as exported (uid, creationTimestamp, generation, managedFields, status ...);
 only resourceVersions are new (the revision counter never goes back). No Flask here.
@@ -21,12 +22,13 @@ from ..allocators import allocators_for
 from ..allocators.repair import repair
 from ..bootstrap import SYSTEM_NAMESPACES, initial_state
 from ..config import Config
-from ..controllers import gc
+from ..controllers import SIDE_INDEXES, gc
 from ..errors import Cause, bad_request, invalid
 from ..registry import objectmeta
 from ..registry.base import Obj, ResourceType
 from ..registry.rest import Registry, Txn
-from ..storage import store
+from ..storage import allocations as allocation_rows
+from ..storage import indexes, store
 from .reset import Phase, live_count, run_phases, wipe
 
 API_VERSION = "mockapi.dev/v1"
@@ -58,7 +60,9 @@ def export(registry: Registry) -> dict[str, Any]:
     with registry.db.read() as conn:
         revision = store.current_revision(conn)
         items = [row.obj() for key in registry.resources for row in store.list_rows(conn, key)]
-        allocations = [{"pool": p, "value": v, "owner": o} for p, v, o in store.all_allocations(conn)]
+        rows = allocation_rows.all_allocations(conn) + [(f"{n}:{k}" if k else n, v, h)
+                                                        for n, k, v, h in indexes.all_entries(conn)]
+        allocations = [{"pool": p, "value": v, "owner": o} for p, v, o in sorted(rows, key=lambda r: r[:2])]
     return {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": str(revision)},
             "items": items, "allocations": allocations}
 
@@ -253,7 +257,11 @@ def restore_phase(registry: Registry, config: Config, snapshot: Snapshot, summar
             except store.Exists:  # (prepare refused duplicates; kept as a Status, never a 500)
                 raise bad_request(f"{rt.kind} {meta['name']} appears twice in the snapshot") from None
         if allocations is not None:
-            store.replace_allocations(txn.conn, allocations)
+            pools = [row for row in allocations if row[0].partition(":")[0] not in SIDE_INDEXES]
+            entries = [(*row[0].partition(":")[::2], *row[1:]) for row in allocations
+                       if row[0].partition(":")[0] in SIDE_INDEXES]
+            allocation_rows.replace_allocations(txn.conn, pools)
+            indexes.replace_all(txn.conn, entries)
         else:
             repair(txn.conn, allocators_for(config.service_cidr, config.node_port_range, config.lb_pool))
             for rt, obj in items:
@@ -261,9 +269,7 @@ def restore_phase(registry: Registry, config: Config, snapshot: Snapshot, summar
         initial_state(txn, config)
         if registry.controllers_enabled and not txn.dry_run:
             for controller in registry.controllers:
-                resync = getattr(controller, "resync", None)
-                if resync is not None:
-                    resync(txn)
+                controller.resync(txn)
         out["restored"] = len(items)
         out["allocations"] = len(allocations) if allocations is not None else None
 

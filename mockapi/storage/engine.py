@@ -1,6 +1,7 @@
 """Database engines: SQLite tuned for a single-writer server (WAL, busy timeout, BEGIN IMMEDIATE).
 
-Owns engine creation and the transaction helpers the Store uses. PostgreSQL URLs get a plain
+Owns engine creation, the transaction helpers the Store uses and the per-database write hooks
+(derived index columns, write listeners) that layers above register. PostgreSQL URLs get a plain
 engine; nothing here is needed for correctness there beyond SQLAlchemy defaults.
 """
 
@@ -8,12 +9,34 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 
 MEMORY_URLS = ("sqlite://", "sqlite:///:memory:")
+
+Derive = Callable[[dict[str, Any]], dict[str, Any]]
+Listener = Callable[[Connection, str], None]
+
+
+@dataclass
+class WriteHooks:
+    """What the Store does beside storing, per resource, for one database: ``derived`` computes the
+    indexed columns of ``objects`` from a body (e.g. ``{"node_name": ...}``); ``listeners`` are told
+    of every version written, with the connection and the namespace (process-local caches above the
+    storage layer; they must not write). Filled once at start-up, read on every write."""
+
+    derived: dict[str, Derive] = field(default_factory=dict)
+    listeners: dict[str, list[Listener]] = field(default_factory=dict)
+
+    def derive(self, resource: str, fn: Derive) -> None:
+        self.derived[resource] = fn
+
+    def listen(self, resource: str, fn: Listener) -> None:
+        self.listeners.setdefault(resource, []).append(fn)
 
 
 class Database:
@@ -31,6 +54,7 @@ class Database:
         self._read_lock: threading.RLock | None = (
             self.write_lock if self.is_memory else threading.RLock() if self.is_sqlite else None)
         self.engine = self._make_engine(url)
+        self.hooks = WriteHooks()  # the Store finds them on every write connection (mockapi_hooks)
 
     def _make_engine(self, url: str) -> Engine:
         if not self.is_sqlite:
@@ -99,9 +123,16 @@ class Database:
         """A write transaction (BEGIN IMMEDIATE on SQLite); commits on success, rolls back on error."""
         with self.write_lock:
             with self.engine.connect() as conn:
-                conn = conn.execution_options(mockapi_write=True)
+                conn = conn.execution_options(mockapi_write=True, mockapi_hooks=self.hooks)
                 with conn.begin():
                     yield conn
+
+    def on_transaction_end(self, commit: Callable[[Connection], None],
+                           rollback: Callable[[Connection], None]) -> None:
+        """Call ``commit(conn)`` / ``rollback(conn)`` as each transaction of this database ends (caches
+        above storage that keep per-transaction state)."""
+        event.listen(self.engine, "commit", commit)
+        event.listen(self.engine, "rollback", rollback)
 
     def dispose(self) -> None:
         self.engine.dispose()

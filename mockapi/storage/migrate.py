@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from .tables import metadata
 
-HEAD = "0001"  # tests/storage/test_migrations.py asserts this is Alembic's head
+HEAD = "0002"  # tests/storage/test_migrations.py asserts this is Alembic's head
 
 
 def migrations_dir() -> str:

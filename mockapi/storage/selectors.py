@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false
 
-from mockapi.errors import StatusError, bad_request
+from mockapi.errors import bad_request
 from mockapi.storage.tables import labels as labels_table
+from mockapi.storage.tables import objects as objects_table
 
 # ---- k8s.io/apimachinery/pkg/util/validation wording (v1.31) ----
 _QNAME_FMT = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
@@ -195,7 +196,7 @@ class LabelSelector:
         r = next((r for r in self.requirements if r.key == key), None)
         return r.values[0] if r and r.op in ("=", "==", "in") and len(r.values) == 1 else None
 
-    def sql_filter(self, object_id_column: ColumnElement[Any]) -> ColumnElement[bool] | None:
+    def sql_filter(self, object_id_column: ColumnElement[Any] | None = None) -> ColumnElement[bool] | None:
         """EXISTS / NOT EXISTS on `labels` correlated to object_id_column, equivalent to matches().
 
         None when empty; false() for nothing(). gt/lt compile to "key exists" only (integer comparison is
@@ -203,6 +204,8 @@ class LabelSelector:
         """
         if self.match_nothing:
             return false()
+        if object_id_column is None:
+            object_id_column = objects_table.c.id
         return and_(*(r.sql(object_id_column) for r in self.requirements)) if self.requirements else None
 
     def __str__(self) -> str:
@@ -342,35 +345,6 @@ def selector_from_label_selector(obj: Mapping[str, Any] | None) -> LabelSelector
 
 
 # ---- field selectors (k8s.io/apimachinery/pkg/fields/selector.go) ----
-_STD_MSG = "field label not supported: {f}"
-_FIELD_LABEL_MSGS = {  # kinds registering a FieldLabelConversionFunc in v1.31, with that func's wording
-    **{("v1", k): _STD_MSG for k in ("Pod", "Node", "ReplicationController", "Event", "Namespace", "Secret",
-                                       "Service")},
-    ("batch/v1", "Job"): "field label {q} not supported for batchv1.Job",
-    ("certificates.k8s.io/v1", "CertificateSigningRequest"): _STD_MSG,
-    ("certificates.k8s.io/v1alpha1", "ClusterTrustBundle"): _STD_MSG,
-    ("events.k8s.io/v1", "Event"): _STD_MSG,
-}
-_BUILTIN_GROUPS = frozenset({  # API groups kube-apiserver serves itself ("core" stands for "")
-    "core", "apps", "autoscaling", "batch", "policy", "admissionregistration.k8s.io", "apiextensions.k8s.io",
-    "apiregistration.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "certificates.k8s.io",
-    "coordination.k8s.io", "discovery.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io",
-    "internal.apiserver.k8s.io", "networking.k8s.io", "node.k8s.io", "rbac.authorization.k8s.io",
-    "resource.k8s.io", "scheduling.k8s.io", "storage.k8s.io", "storagemigration.k8s.io"})
-
-
-def field_label_error(field: str, kind: str, api_version: str = "v1") -> StatusError:
-    """The 400 kube-apiserver's ConvertFieldLabel gives for an unsupported field of kind in api_version."""
-    group = api_version.rpartition("/")[0] or "core"
-    msg = _FIELD_LABEL_MSGS.get((api_version, kind))
-    if msg is None and (group, kind) == ("resource.k8s.io", "ResourceSlice"):
-        msg = "field label not supported for " + api_version + ", Kind=ResourceSlice: {f}"
-    if msg is None:  # built-ins: runtime.DefaultMetaV1FieldSelectorConversion; custom resources: crConverter
-        msg = ('{q} is not a known field selector: only "metadata.name", "metadata.namespace"'
-               if group in _BUILTIN_GROUPS else _STD_MSG)
-    return bad_request(msg.format(f=field, q=_go_quote(field)))
-
-
 def _unescape(value: str) -> str:
     out, in_slash = [], False
     for c in value:
@@ -417,15 +391,11 @@ class FieldSelector:
         """RequiresExactMatch: the value of the first `field=value` term, else None."""
         return next((v for f, op, v in self.terms if f == field and op == "="), None)
 
-    def validate(self, supported: Iterable[str], kind_for_message: str, version: str = "v1") -> None:
-        """Reject the first unsupported field (sorted order, as Transform does) with kube-apiserver's 400.
-
-        kind_for_message is the Kind, version its apiVersion ("v1", "batch/v1", "example.com/v1"): together
-        they pick the wording (see field_label_error); `supported` alone decides what is accepted.
-        """
+    def unsupported(self, supported: Iterable[str]) -> str | None:
+        """The first field not in ``supported`` (sorted order, as Transform does), or None. The 400 and
+        its per-kind wording belong to the caller (errors.field_label_not_supported)."""
         allowed = set(supported)
-        if (bad := next((f for f, _, _ in self.terms if f not in allowed), None)) is not None:
-            raise field_label_error(bad, kind_for_message, version)
+        return next((f for f, _, _ in self.terms if f not in allowed), None)
 
     def __str__(self) -> str:
         esc = str.maketrans({"\\": "\\\\", ",": "\\,", "=": "\\="})

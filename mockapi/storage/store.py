@@ -7,14 +7,15 @@ event history and compaction. It takes an explicit Connection, raises small doma
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import _json
-from .tables import allocations, labels, meta, objects
+from .tables import labels, meta, objects
 
 
 class StoreError(Exception):
@@ -90,6 +91,9 @@ _NEXT_REVISION = (
 )
 _CURRENT = select(meta.c.value).where(meta.c.key == "revision")
 _COMPACTED = select(meta.c.value).where(meta.c.key == "compacted")
+_SIGNATURE = select(func.count(), func.max(objects.c.rev)).where(
+    objects.c.resource == bindparam("b_resource"), objects.c.namespace == bindparam("b_namespace"),
+    objects.c.until.is_(None))
 
 
 # -- revision ---------------------------------------------------------------------------------
@@ -200,6 +204,29 @@ def count_rows(
     return int(conn.execute(q).scalar_one())
 
 
+def without_node(conn: Connection, resource: str) -> list[Row]:
+    """Live objects of ``resource`` whose derived ``node_name`` is empty (by the node_name index),
+    in the order they were first stored."""
+    q = select(*_ROW_COLS).where(objects.c.resource == resource, objects.c.node_name.is_(None),
+                                 objects.c.until.is_(None)).order_by(objects.c.id)
+    return [_row(r) for r in conn.execute(q)]
+
+
+def live_signature(conn: Connection, resource: str, namespace: str) -> tuple[int, int]:
+    """(count, highest revision) of the live objects of ``resource`` in ``namespace``: changes
+    whenever any of them is created, updated or deleted (a cache's revalidation)."""
+    count, max_rev = conn.execute(_SIGNATURE, {"b_resource": resource, "b_namespace": namespace}).one()
+    return int(count or 0), int(max_rev or 0)
+
+
+def match_labels(selector: Mapping[str, str]) -> Any:
+    """A ``label_filter`` for ``list_rows``: objects carrying every (key, value) of ``selector``, as
+    ``id IN (label index hits)`` per pair, so the cost follows the matching objects, not every object
+    of the namespace (an EXISTS per row would scan)."""
+    return and_(*(objects.c.id.in_(select(labels.c.object_id).where(labels.c.key == k, labels.c.value == v))
+                  for k, v in sorted(selector.items())))
+
+
 def events_since(conn: Connection, revision: int, upto: int | None = None, limit: int = 1000) -> list[Row]:
     """Every write after ``revision`` (up to ``upto``), oldest first, each with the version it
     replaced (``prev_body``) so watchers can tell objects that entered or left their selector."""
@@ -240,24 +267,31 @@ def _stamp(obj: dict[str, Any], rev: int) -> str:
     return _json.dumps(obj)
 
 
-# resource -> callables(conn, namespace) told of every version written (process-local caches above the
-# storage layer register here; they must not write)
-WRITE_LISTENERS: dict[str, list[Callable[[Connection, str], None]]] = {}
+_NO_HOOKS: Any = None
+
+
+def _hooks(conn: Connection) -> Any:
+    """The WriteHooks of the database this write connection belongs to (engine.Database.write); a
+    connection made some other way has none: no derived columns, no listeners."""
+    return conn.get_execution_options().get("mockapi_hooks", _NO_HOOKS)
 
 
 def _insert_version(
     conn: Connection, resource: str, namespace: str, name: str, obj: dict[str, Any], rev: int, event: str
 ) -> Row:
-    for listener in WRITE_LISTENERS.get(resource, ()):
-        listener(conn, namespace)
+    hooks = _hooks(conn)
+    derive = None
+    if hooks is not None:
+        for listener in hooks.listeners.get(resource, ()):
+            listener(conn, namespace)
+        derive = hooks.derived.get(resource)
     body = _stamp(obj, rev)
     meta_ = obj.get("metadata", {})
     uid = meta_.get("uid", "")
-    node_name = None
-    if resource == "pods":
-        node_name = (obj.get("spec") or {}).get("nodeName") or None
     values = {"resource": resource, "namespace": namespace, "name": name, "uid": uid, "rev": rev,
-              "until": rev if event == "D" else None, "event": event, "node_name": node_name, "body": body}
+              "until": rev if event == "D" else None, "event": event, "node_name": None, "body": body}
+    if derive is not None:
+        values.update(derive(obj))
     oid = conn.execute(_INSERT, values).scalar_one()
     obj_labels = meta_.get("labels") or {}
     if obj_labels and event != "D":
@@ -317,96 +351,12 @@ def compact(conn: Connection, keep: int) -> int:
     return target
 
 
-# -- allocations ------------------------------------------------------------------------------
-
-def allocate(conn: Connection, pool: str, value: str, owner: str) -> bool:
-    """Claim ``value`` in ``pool`` for ``owner``; False if someone else holds it."""
-    held = conn.execute(
-        select(allocations.c.owner).where(allocations.c.pool == pool, allocations.c.value == value)
-    ).scalar_one_or_none()
-    if held is not None:
-        return held == owner
-    conn.execute(insert(allocations).values(pool=pool, value=value, owner=owner))
-    return True
-
-
-def allocated(conn: Connection, pool: str) -> set[str]:
-    return set(conn.execute(select(allocations.c.value).where(allocations.c.pool == pool)).scalars())
-
-
-def release(conn: Connection, pool: str, values: Iterable[str] | None = None, owner: str | None = None) -> None:
-    q = delete(allocations).where(allocations.c.pool == pool)
-    if values is not None:
-        q = q.where(allocations.c.value.in_(list(values)))
-    if owner is not None:
-        q = q.where(allocations.c.owner == owner)
-    conn.execute(q)
-
-
-def release_owner(conn: Connection, owner: str) -> None:
-    conn.execute(delete(allocations).where(allocations.c.owner == owner))
-
-
-def claim(conn: Connection, pool: str, value: str, owner: str) -> bool:
-    """Take ``value`` for ``owner`` iff nobody holds it, not even ``owner`` (one statement, so two
-    writers on PostgreSQL cannot both win); False if it is held."""
-    values = {"pool": pool, "value": value, "owner": owner}
-    dialect = conn.dialect.name
-    if dialect in ("sqlite", "postgresql"):
-        from sqlalchemy.dialects import postgresql, sqlite
-
-        stmt = (sqlite.insert(allocations) if dialect == "sqlite" else postgresql.insert(allocations))
-        result = conn.execute(stmt.values(**values).on_conflict_do_nothing())
-        return bool(result.rowcount == 1)
-    if holder(conn, pool, value) is not None:
-        return False
-    conn.execute(insert(allocations).values(**values))
-    return True
-
-
-def holder(conn: Connection, pool: str, value: str) -> str | None:
-    """The owner of ``value`` in ``pool``, or None when it is free."""
-    return conn.execute(
-        select(allocations.c.owner).where(allocations.c.pool == pool, allocations.c.value == value)
-    ).scalar_one_or_none()
-
-
-def taken(conn: Connection, pool: str, values: Sequence[str]) -> set[str]:
-    """Which of ``values`` are held in ``pool`` (primary-key lookups: cost follows len(values), not
-    the size of the pool)."""
-    if not values:
-        return set()
-    q = select(allocations.c.value).where(allocations.c.pool == pool, allocations.c.value.in_(list(values)))
-    return set(conn.execute(q).scalars())
-
-
-def owned(conn: Connection, owner: str, pool: str | None = None) -> list[str]:
-    """The values ``owner`` holds (in ``pool``, or anywhere), by the owner index."""
-    q = select(allocations.c.value).where(allocations.c.owner == owner)
-    if pool is not None:
-        q = q.where(allocations.c.pool == pool)
-    return list(conn.execute(q.order_by(allocations.c.value)).scalars())
-
-
 # -- whole-state reads and writes (POST /mock/reset, /mock/snapshot) ---------------------------------
 
 def live_rows(conn: Connection) -> list[Row]:
     """Every live object of every resource, in revision order."""
     q = select(*_ROW_COLS).where(objects.c.until.is_(None)).order_by(objects.c.rev)
     return [_row(r) for r in conn.execute(q)]
-
-
-def all_allocations(conn: Connection) -> list[tuple[str, str, str]]:
-    """Every (pool, value, owner) row, ordered by pool and value."""
-    q = select(allocations.c.pool, allocations.c.value, allocations.c.owner)
-    return [(str(p), str(v), str(o)) for p, v, o in conn.execute(q.order_by(allocations.c.pool, allocations.c.value))]
-
-
-def replace_allocations(conn: Connection, rows: Sequence[tuple[str, str, str]]) -> None:
-    """Empty the allocations table, then hold exactly ``rows`` (pool, value, owner)."""
-    conn.execute(delete(allocations))
-    if rows:
-        conn.execute(insert(allocations), [{"pool": p, "value": v, "owner": o} for p, v, o in rows])
 
 
 def join_bodies(rows: Sequence[Row]) -> Iterator[str]:

@@ -1,4 +1,4 @@
-"""The database schema: an etcd-like MVCC keyspace in four tables.
+"""The database schema: an etcd-like MVCC keyspace in four tables, plus side indexes.
 
 Owns table definitions only (SQLAlchemy Core). Every version of every object is one row of
 ``objects``: ``rev`` is the revision that wrote it (its resourceVersion), ``until`` the revision that
@@ -34,7 +34,7 @@ objects = Table(
     Column("rev", Integer, nullable=False),  # revision that wrote this version == resourceVersion
     Column("until", Integer, nullable=True),  # revision that superseded it; NULL while live
     Column("event", String(1), nullable=False),  # A(dded), M(odified), D(eleted tombstone)
-    Column("node_name", String(253), nullable=True),  # derived index column: pod spec.nodeName
+    Column("node_name", String(253), nullable=True),  # derived index column (Database.derive; pods: spec.nodeName)
     Column("body", Text, nullable=False),  # canonical JSON of the object at this version
 )
 Index(
@@ -75,3 +75,16 @@ allocations = Table(
     Column("owner", String(400), nullable=False),  # "<resource>/<namespace>/<name>" that holds it
 )
 Index("ix_allocations_owner", allocations.c.owner)
+
+# Side indexes controllers keep in step with the objects (e.g. GC owner -> dependents, pod deadlines,
+# pods per node): entry ``value`` under ``(name, key)``, held by the object ``holder``
+# ("<resource>/<namespace>/<name>"), which drops all its entries when it goes.
+indexes = Table(
+    "indexes",
+    metadata,
+    Column("name", String(64), primary_key=True),  # which index, e.g. "owner", "pod-deadline", "node-pods"
+    Column("key", String(253), primary_key=True),  # e.g. an owner uid, a node name ("" when unkeyed)
+    Column("value", String(253), primary_key=True),
+    Column("holder", String(400), nullable=False),
+)
+Index("ix_indexes_holder", indexes.c.holder)

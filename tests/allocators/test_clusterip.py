@@ -10,7 +10,7 @@ from sqlalchemy import Connection, event
 
 from mockapi.allocators import ClusterIPAllocator, Full, IPAllocated, IPNotInRange, IPRange
 from mockapi.randomness import DEFAULT
-from mockapi.storage import store
+from mockapi.storage import allocations as store
 
 seed = DEFAULT.seed  # allocators called outside a registry transaction draw from the default sources
 

@@ -17,7 +17,7 @@ from mockapi.allocators import (
     PortRange,
 )
 from mockapi.randomness import DEFAULT
-from mockapi.storage import store
+from mockapi.storage import allocations as store
 
 seed = DEFAULT.seed  # allocators called outside a registry transaction draw from the default sources
 

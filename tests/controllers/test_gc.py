@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
-
 from mockapi.controllers import gc
-from mockapi.storage.tables import allocations
+from mockapi.storage import indexes
 
 NS = "/api/v1/namespaces/default"
 MERGE = {"Content-Type": "application/merge-patch+json"}
@@ -135,18 +133,16 @@ def test_owner_index_follows_writes_and_resyncs(app, client) -> None:  # type: i
     pod(client, "p", ref(owner))
     runtime = app.extensions["mockapi"]
 
-    def rows() -> list[tuple[str, str, str]]:
+    def rows() -> list[tuple[str, str, str, str]]:
         with runtime.db.read() as conn:
-            q = select(allocations.c.pool, allocations.c.value, allocations.c.owner).where(
-                allocations.c.pool.like(gc.PREFIX + "%"), allocations.c.owner.like("pods/%"))
-            return [tuple(r) for r in conn.execute(q)]
+            return [e for e in indexes.all_entries(conn) if e[0] == gc.INDEX and e[3].startswith("pods/")]
 
     p = client.get(f"{NS}/pods/p").json
-    expected = [(gc.PREFIX + owner["metadata"]["uid"], p["metadata"]["uid"], "pods/default/p")]
+    expected = [(gc.INDEX, owner["metadata"]["uid"], p["metadata"]["uid"], "pods/default/p")]
     assert rows() == expected
-    runtime.registry.write(lambda txn: txn.conn.execute(allocations.delete()))
+    runtime.registry.write(lambda txn: indexes.clear(txn.conn))
     assert rows() == []
-    assert runtime.registry.write(gc.controller.resync)["edges"] >= 1
+    assert runtime.registry.write(gc.GarbageCollector().resync)["edges"] >= 1
     assert rows() == expected
     client.patch(f"{NS}/pods/p", json={"metadata": {"ownerReferences": None}}, headers=MERGE)
     assert rows() == []

@@ -245,13 +245,12 @@ def test_delete_is_immediate_by_default_and_frees_the_ip(kc, app_kubelet) -> Non
     create(kc, "gone")
     assert kc.delete(f"{PODS}/gone").status_code == 200
     assert kc.get(f"{PODS}/gone").status_code == 404
-    from sqlalchemy import select
-
-    from mockapi.storage.tables import allocations
+    from mockapi.storage import allocations, indexes
 
     with app_kubelet.extensions["mockapi"].db.read() as conn:
-        owners = list(conn.execute(select(allocations.c.pool).where(allocations.c.owner == "pods/default/gone")))
-    assert owners == []
+        held = [a for a in allocations.all_allocations(conn) if a[2] == "pods/default/gone"]
+        held += [e for e in indexes.all_entries(conn) if e[3] == "pods/default/gone"]
+    assert held == []
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from mockapi.controllers.servicematch import SERVICES
+from mockapi.controllers.servicematch import ServiceIndex
 from mockapi.storage import store
 
 
@@ -20,6 +20,7 @@ def _service(name: str, selector: dict[str, str]) -> dict[str, Any]:
 
 def test_cached_index_follows_every_service_write(app: Any) -> None:
     db = app.extensions["mockapi"].db
+    SERVICES = app.extensions["mockapi"].services
     statements: list[str] = []
     event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     with db.write() as conn:
@@ -45,7 +46,8 @@ def test_cached_index_follows_every_service_write(app: Any) -> None:
 
 def test_shared_engine_revalidates(app: Any) -> None:
     db = app.extensions["mockapi"].db
-    SERVICES.set_exclusive(db.engine, False)
+    SERVICES = app.extensions["mockapi"].services
+    SERVICES.exclusive = False
     statements: list[str] = []
     event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     with db.write() as conn:
@@ -54,3 +56,23 @@ def test_shared_engine_revalidates(app: Any) -> None:
     with db.write() as conn:
         SERVICES.services_for(conn, "default", [{"app": "a"}])
     assert any("count(" in s.lower() for s in statements)
+
+
+def test_each_database_has_its_own_index(app: Any) -> None:
+    """Two servers in one process never share a selector index (nor its write listener)."""
+    from mockapi.storage.engine import Database
+    from mockapi.storage.migrate import upgrade
+
+    other = Database("sqlite://")
+    upgrade(other.engine, "sqlite://")
+    with other.write() as conn:
+        store.init_meta(conn)
+    mine, theirs = app.extensions["mockapi"].services, ServiceIndex(other)
+    assert mine is not theirs
+    with other.write() as conn:
+        store.create(conn, "services", "default", "elsewhere", _service("elsewhere", {"app": "x"}))
+        assert theirs.services_for(conn, "default", [{"app": "x"}]) == {"elsewhere"}
+    with app.extensions["mockapi"].db.write() as conn:
+        assert mine.services_for(conn, "default", [{"app": "x"}]) == set()
+    assert other.hooks.listeners["services"] == [theirs._service_written]
+    other.dispose()

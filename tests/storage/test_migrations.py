@@ -61,3 +61,37 @@ def test_older_database_is_migrated(tmp_path) -> None:  # type: ignore[no-untype
     with db.engine.connect() as conn:
         assert migrate.current_version(conn) == migrate.HEAD
     db.dispose()
+
+
+def test_side_index_rows_move_out_of_allocations(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """0002: the owner:/pod-deadline/node-pods: pools of a 0001 database become ``indexes`` entries."""
+    url = f"sqlite:///{tmp_path / 'v1.db'}"
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        migrate.run_alembic_upgrade(conn, url, "0001")
+        conn.execute(text("INSERT INTO allocations (pool, value, owner) VALUES "
+                          "('service-ip', '10.96.0.10', 'services/default/a'), "
+                          "('owner:u-1', 'u-2', 'pods/default/p'), "
+                          "('pod-deadline', '2026-12-04T10:00:00Z/u-2', 'pods/default/p'), "
+                          "('node-pods:node-1', 'u-2', 'pods/default/p')"))
+        conn.commit()
+        migrate.run_alembic_upgrade(conn, url)
+        conn.commit()
+        assert conn.execute(text("SELECT pool, value, owner FROM allocations")).all() == [
+            ("service-ip", "10.96.0.10", "services/default/a")]
+        assert sorted(conn.execute(text("SELECT name, key, value, holder FROM indexes")).all()) == [
+            ("node-pods", "node-1", "u-2", "pods/default/p"),
+            ("owner", "u-1", "u-2", "pods/default/p"),
+            ("pod-deadline", "", "2026-12-04T10:00:00Z/u-2", "pods/default/p")]
+    from alembic import command
+
+    cfg = migrate.alembic_config(url)
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")  # and back: the pools are restored
+        conn.commit()
+        assert sorted(conn.execute(text("SELECT pool, value, owner FROM allocations")).all()) == [
+            ("node-pods:node-1", "u-2", "pods/default/p"), ("owner:u-1", "u-2", "pods/default/p"),
+            ("pod-deadline", "2026-12-04T10:00:00Z/u-2", "pods/default/p"),
+            ("service-ip", "10.96.0.10", "services/default/a")]
+    engine.dispose()

@@ -10,14 +10,13 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from mockapi.errors import StatusError
+from mockapi.errors import StatusError, field_label_not_supported
 from mockapi.storage import tables
 from mockapi.storage.selectors import (
     FieldSelector,
     LabelSelector,
     Requirement,
     _lex,
-    field_label_error,
     parse_field_selector,
     parse_label_selector,
     selector_from_label_selector,
@@ -492,16 +491,16 @@ DEFAULT_FIELD_MSG = '"spec.bogus" is not a known field selector: only "metadata.
 )
 def test_field_validate_wording(kind, version, message):
     sel = parse_field_selector("status.phase=Running,spec.bogus=1,zzz=2")
-    assert bad(sel.validate, POD_FIELDS, kind, version) == message
-    assert field_label_error("spec.bogus", kind, version).message == message
+    assert sel.unsupported(POD_FIELDS) == "spec.bogus"
+    assert field_label_not_supported("spec.bogus", kind, version).message == message
 
 
 def test_field_validate_accepts_supported_and_reports_first_sorted():
-    parse_field_selector("metadata.name=a,spec.nodeName!=").validate(POD_FIELDS, "Pod")
-    parse_field_selector("").validate([], "Pod")
+    assert parse_field_selector("metadata.name=a,spec.nodeName!=").unsupported(POD_FIELDS) is None
+    assert parse_field_selector("").unsupported([]) is None
     sel = parse_field_selector("zz=1,aa=2,metadata.name=x")
-    assert bad(sel.validate, POD_FIELDS, "Pod") == "field label not supported: aa"
-    assert bad(parse_field_selector("=x").validate, POD_FIELDS, "Pod") == "field label not supported: "
+    assert sel.unsupported(POD_FIELDS) == "aa"
+    assert parse_field_selector("=x").unsupported(POD_FIELDS) == ""
 
 
 _fvalue = st.text(alphabet=st.sampled_from(list("ab\\,= é")), max_size=6)

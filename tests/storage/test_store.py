@@ -117,6 +117,8 @@ def test_label_index_follows_versions(db) -> None:  # type: ignore[no-untyped-de
 
 
 def test_allocations(db) -> None:  # type: ignore[no-untyped-def]
+    from mockapi.storage import allocations as store
+
     with db.write() as conn:
         assert store.allocate(conn, "ports", "30000", "svc/a")
         assert store.allocate(conn, "ports", "30000", "svc/a")  # idempotent for the owner

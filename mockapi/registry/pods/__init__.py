@@ -4,14 +4,22 @@ the binding subresource in ``binding``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...patch import schemas as patch_schemas
 from ...schemas import core as wire
 from ...schemas import quantity
-from ..base import ResourceType, Subresource
+from ..base import Obj, ResourceType, Subresource
 from ..subresources import STATUS
 from . import binding
 from .printer import PRINTER
 from .strategy import PodStrategy
+
+
+def derived_columns(pod: Obj) -> dict[str, Any]:
+    """The indexed storage columns of a stored pod (registered with the Database at start-up):
+    ``node_name`` finds a node's pods and the unscheduled ones without a scan."""
+    return {"node_name": (pod.get("spec") or {}).get("nodeName") or None}
 
 
 def _status(field: str):  # type: ignore[no-untyped-def]
@@ -23,6 +31,7 @@ def _spec(field: str):  # type: ignore[no-untyped-def]
 
 
 PODS = ResourceType(
+    indexed_columns=derived_columns,
     subresources=(STATUS, Subresource("log", ("get",), shape="log"), binding.BINDING,
                   Subresource("eviction", ("create",), shape="eviction", body_kind=("policy", "v1", "Eviction"))),
     quantities=quantity.pod_quantities,

@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from ...errors import Cause
-from ...storage import store
+from ...storage import allocations
 from ..base import Obj, Strategy
 from .podspec import CONTAINER_LISTS, default_pod_spec, qos_class, validate_pod_spec
 
@@ -54,7 +54,7 @@ class PodStrategy(Strategy):
         """What the pod held (its IPs, its place on the node, its termination deadline) is freed."""
         if not txn.dry_run:
             meta = obj.get("metadata", {})
-            store.release_owner(txn.conn, f"pods/{meta.get('namespace', '')}/{meta.get('name', '')}")
+            allocations.release_owner(txn.conn, f"pods/{meta.get('namespace', '')}/{meta.get('name', '')}")
 
     def validate(self, obj: Obj) -> list[Cause]:
         return validate_pod_spec(obj.get("spec"))
