@@ -1,4 +1,5 @@
-"""openapi.yaml is the contract of what the server serves: a valid OpenAPI 3.0 document whose paths and
+"""openapi.yaml is the contract of what the server serves, generated from the registry (``mockapi openapi``)
+and committed as generated: a valid OpenAPI 3.0 document whose paths and
 methods are exactly the Flask app's routes (resource paths expanded from the registry: each kind's
 ``ResourceType.verbs`` and ``subresource_verbs``), and whose schemas and status codes match real responses."""
 
@@ -270,6 +271,18 @@ def test_committed_document_is_what_the_code_generates() -> None:
 
 def test_generation_is_deterministic() -> None:
     assert render(build_document()) == render(build_document())
+
+
+def test_cli_writes_the_document(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mockapi.cli import main
+
+    out = CliRunner().invoke(main, ["openapi", "-o", "-"])
+    assert out.exit_code == 0 and out.output == generate()
+    target = tmp_path / "openapi.yaml"
+    assert CliRunner().invoke(main, ["openapi", "-o", str(target)]).exit_code == 0
+    assert target.read_text(encoding="utf-8") == generate()
 
 
 class _Scalable(Strategy):
