@@ -368,6 +368,22 @@ def seed_command(value: str, server: str | None) -> None:
 
 
 @main.command()
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Write the document to this file ('-': standard output).")
+def openapi(output: str) -> None:
+    """Write openapi.yaml, generated from the registry (regenerate the committed one with -o openapi.yaml)."""
+    from .api.openapi_doc import generate
+
+    text = generate()
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    with open(output, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
 def version() -> None:
     """Print mockapi's version and the Kubernetes version it reports."""
     from importlib.metadata import version as dist_version

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from mockapi.registry import RESOURCES_BY_KIND
+from mockapi.registry import ALL
 from tests.conftest import LiveServer
 from tests.test_openapi import SAMPLES, collection_path
 
@@ -100,14 +100,19 @@ def _yaml_documents(ctx: schemathesis.DeserializationContext, response: schemath
 def contract_server() -> Iterator[LiveServer]:
     """A server of its own (in-memory database): the garbage written here reaches no other test."""
     seeded = [("/api/v1/namespaces", {"metadata": {"name": "fuzz-ns"}})]
-    for kind in ("Pod", "Service", "Event", "Endpoints", "EndpointSlice"):  # unlabelled: see _aim
-        seeded.append((collection_path(RESOURCES_BY_KIND[kind]).replace("{namespace}", "default"),
-                       _sample(kind, "fuzz", labels={})))
+    for rt in ALL:  # every namespaced kind gets an object "fuzz" (unlabelled: see _aim)
+        if rt.namespaced and "create" in rt.verbs:
+            url = collection_path(rt).replace("{namespace}", "default")
+            seeded.append((url, _sample(rt.kind, "fuzz", labels={})))
     server = LiveServer()
     try:
         for url, body in seeded:
             # 409: the endpoints controller made Endpoints "fuzz" for Service "fuzz" already
             assert requests.post(server.url + url, json=body, timeout=10).status_code in (201, 409), url
+        for rt in ALL:  # cluster-scoped kinds: generated names point at objects the server has
+            if not rt.namespaced:
+                listed = requests.get(server.url + collection_path(rt), timeout=10).json()["items"]
+                KNOWN_NAMES[rt.kind] = [o["metadata"]["name"] for o in listed[:2]] or OBJECT_NAMES
         yield server
     finally:
         server.stop()
@@ -126,8 +131,7 @@ def session() -> Iterator[requests.Session]:
         http.client._MAXHEADERS = limit  # type: ignore[attr-defined]
 
 
-KNOWN_NAMES = {"Namespace": ["default", "fuzz-ns"], "Node": ["node-1", "node-2"],
-               "ServiceCIDR": ["kubernetes"], "IPAddress": ["10.96.0.1"]}
+KNOWN_NAMES: dict[str, list[str]] = {}  # by kind, for cluster-scoped kinds: filled by contract_server
 OBJECT_NAMES = ["fuzz", "fuzz-2"]  # "fuzz" is created up front, "fuzz-2" only by a generated create
 LABELS = {"fuzz": "yes"}
 PATCHES: dict[str, Any] = {"application/merge-patch+json": {"metadata": {"labels": LABELS}},

@@ -1,4 +1,5 @@
-"""openapi.yaml is the contract of what the server serves: a valid OpenAPI 3.0 document whose paths and
+"""openapi.yaml is the contract of what the server serves, generated from the registry (``mockapi openapi``)
+and committed as generated: a valid OpenAPI 3.0 document whose paths and
 methods are exactly the Flask app's routes (resource paths expanded from the registry: each kind's
 ``ResourceType.verbs`` and ``subresource_verbs``), and whose schemas and status codes match real responses."""
 
@@ -9,7 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import pytest
@@ -22,9 +23,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from werkzeug.test import TestResponse
 
+from mockapi.api.openapi_doc import COMMAND, build_document, generate, render
 from mockapi.app import create_app
 from mockapi.registry import ALL, RESOURCES_BY_KIND
-from mockapi.registry.base import ResourceType
+from mockapi.registry.base import ResourceType, Strategy
 
 DOC_FILE = Path(__file__).resolve().parent.parent / "openapi.yaml"
 DOC_URI = "urn:mockapi:openapi.yaml"
@@ -259,6 +261,58 @@ def _refs(schema: dict[str, Any]) -> list[str]:
 
 def documented_methods(doc: dict[str, Any]) -> dict[str, set[str]]:
     return {path: {m for m in item if m in HTTP_METHODS} for path, item in doc["paths"].items()}
+
+
+# -- the document is generated and committed as generated --------------------------------------------
+
+def test_committed_document_is_what_the_code_generates() -> None:
+    generated = generate()
+    committed = DOC_FILE.read_text(encoding="utf-8")
+    if committed != generated:
+        changed = [n for n, (a, b) in enumerate(zip(committed.splitlines(), generated.splitlines()), 1) if a != b]
+        where = f"first difference at line {changed[0]}" if changed else "the lengths differ"
+        pytest.fail(f"openapi.yaml is out of date ({where}): regenerate it with `{COMMAND}` "
+                    "(from the repository root) and commit the result", pytrace=False)
+
+
+def test_generation_is_deterministic() -> None:
+    assert render(build_document()) == render(build_document())
+
+
+def test_cli_writes_the_document(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mockapi.cli import main
+
+    out = CliRunner().invoke(main, ["openapi", "-o", "-"])
+    assert out.exit_code == 0 and out.output == generate()
+    target = tmp_path / "openapi.yaml"
+    assert CliRunner().invoke(main, ["openapi", "-o", str(target)]).exit_code == 0
+    assert target.read_text(encoding="utf-8") == generate()
+
+
+class _Scalable(Strategy):
+    extra_subresources: ClassVar[dict[str, tuple[str, ...]]] = {"scale": ("get", "patch", "update"), "eviction": ("create",)}
+
+
+def test_any_subresource_gets_paths_and_scale_gets_the_scale_schema() -> None:
+    """No per-kind branches: a new kind's subresources are documented from their names alone."""
+    widget = ResourceType(kind="Widget", plural="widgets", singular="widget", strategy=_Scalable(),
+                          group="example.com", version="v1alpha1")
+    doc = build_document((*ALL, widget))
+    validate_spec(doc)
+    item = "/apis/example.com/v1alpha1/namespaces/{namespace}/widgets/{name}"
+    scale = doc["paths"][item + "/scale"]
+    assert {m for m in scale if m in HTTP_METHODS} == {"get", "put", "patch"}
+    assert scale["get"]["operationId"] == "readExampleComV1alpha1NamespacedWidgetScale"
+    assert scale["put"]["x-kubernetes-group-version-kind"] == {"group": "autoscaling", "version": "v1",
+                                                               "kind": "Scale"}
+    assert doc["components"]["requestBodies"]["Scale"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Scale"}
+    assert "Scale" in doc["components"]["schemas"] and "Scale" not in build_document()["components"]["schemas"]
+    eviction = doc["paths"][item + "/eviction"]
+    assert set(eviction) == {"parameters", "post"} and "201" in eviction["post"]["responses"]
+    assert {"Widget", "WidgetList"} <= set(doc["components"]["schemas"])  # schemas need no hand-writing
 
 
 # -- the document is valid and covers every route -----------------------------------------------------
@@ -524,25 +578,47 @@ def test_real_responses_match_the_schemas(contract: Contract, http: FlaskClient)
 
 # -- every documented operation is served; every other method is 405 ----------------------------------
 
-SAMPLES: dict[str, dict[str, Any]] = {
-    "Namespace": {"metadata": {"name": "contract-ns"}},
-    "Node": {"metadata": {"name": "contract-node"}, "spec": {"podCIDR": "10.245.0.0/24"}},
-    "Pod": {"metadata": {"name": "contract-pod"},
-            "spec": {"containers": [{"name": "c", "image": "busybox:1"}]}},
-    "Event": {"metadata": {"name": "contract-event"}, "reason": "Tested", "type": "Normal",
+# Sample bodies, derived per kind: a ResourceType may carry ``example`` (a minimal valid object, without
+# metadata); the kinds below do not carry one yet (their examples belong in their registry modules); any other
+# kind gets a bare object with a name.
+_EXAMPLES: dict[str, dict[str, Any]] = {
+    "Node": {"spec": {"podCIDR": "10.245.0.0/24"}},
+    "Pod": {"spec": {"containers": [{"name": "c", "image": "busybox:1"}]}},
+    "Event": {"reason": "Tested", "type": "Normal",
               "involvedObject": {"kind": "Pod", "name": "contract-pod", "namespace": "default"}},
-    "Service": {"metadata": {"name": "contract-svc"},
-                "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80}]}},
-    "Endpoints": {"metadata": {"name": "contract-ep"},
-                  "subsets": [{"addresses": [{"ip": "10.244.1.5"}], "ports": [{"port": 8080}]}]},
-    "EndpointSlice": {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                      "metadata": {"name": "contract-slice"}, "addressType": "IPv4",
+    "Service": {"spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80}]}},
+    "Endpoints": {"subsets": [{"addresses": [{"ip": "10.244.1.5"}], "ports": [{"port": 8080}]}]},
+    "EndpointSlice": {"addressType": "IPv4",
                       "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": True}}],
                       "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]},
 }
-EXISTING = {"Namespace": "default", "Node": "node-1", "Pod": "existing-pod", "Event": "existing-event",
-            "Service": "existing-service", "Endpoints": "existing-endpoints",
-            "EndpointSlice": "existing-slice", "ServiceCIDR": "kubernetes", "IPAddress": "10.96.0.1"}
+
+
+def sample(rt: ResourceType, name: str = "") -> dict[str, Any]:
+    """A body the kind's create accepts: apiVersion, kind, metadata.name and the kind's example."""
+    example = getattr(rt, "example", None) or _EXAMPLES.get(rt.kind) or {}
+    body = {"apiVersion": rt.api_version, "kind": rt.kind, **copy.deepcopy(dict(example))}
+    body["metadata"] = {"name": name or f"contract-{rt.singular}"}
+    return body
+
+
+SAMPLES: dict[str, dict[str, Any]] = {rt.kind: sample(rt) for rt in ALL}
+
+
+def _created_up_front(rt: ResourceType) -> bool:
+    """Namespaced kinds get an object of their own; cluster-scoped and read-only kinds use one the server
+    starts with (a namespace, a node, the service CIDR ...)."""
+    return rt.namespaced and "create" in rt.verbs
+
+
+def existing_name(http: FlaskClient, rt: ResourceType) -> str:
+    if _created_up_front(rt):
+        return f"existing-{rt.singular}"
+    items = http.get(_url(collection_path(rt))).get_json()["items"]
+    assert items, f"{rt.kind}: no object at start to use"
+    return str(items[0]["metadata"]["name"])
+
+
 EXPECTED_ERRORS = {  # documented answers that are errors for the objects used here
     ("/apis/{group}", "get"): 404,  # no named API group is served yet
     ("/apis/{group}/{version}", "get"): 404,
@@ -560,8 +636,8 @@ EXPECTED_ERRORS = {  # documented answers that are errors for the objects used h
 }
 
 
-def _fill(path: str, kind: str | None) -> str:
-    values = {"namespace": "default", "name": EXISTING.get(kind or "", ""), "check": "etcd",
+def _fill(path: str, kind: str | None, existing: dict[str, str]) -> str:
+    values = {"namespace": "default", "name": existing.get(kind or "", ""), "check": "etcd",
               "group": "example.com", "version": "v1", "key": "api/v1",
               "id": "fault-0"}
     return re.sub(r"\{(\w+)\}", lambda m: quote(values[m.group(1)], safe=""), path)
@@ -572,14 +648,13 @@ def _is_resource_path(item: dict[str, Any]) -> bool:
 
 
 def test_every_documented_operation_is_served(contract: Contract, http: FlaskClient) -> None:
-    for existing in ("Pod", "Event", "Service", "Endpoints", "EndpointSlice"):
-        obj = dict(SAMPLES[existing], metadata={"name": EXISTING[existing]})
-        url = collection_path(RESOURCES_BY_KIND[existing]).replace("{namespace}", "default")
-        assert http.post(url, json=obj).status_code == 201
+    existing = {rt.kind: existing_name(http, rt) for rt in ALL}
+    for rt in filter(_created_up_front, ALL):
+        assert http.post(_url(collection_path(rt)), json=_sample(rt, existing[rt.kind])).status_code == 201
     checked = 0
     for path, item in contract.doc["paths"].items():
         # OPTIONS is never answered (no automatic OPTIONS); HEAD only on the non-resource endpoints
-        url = _fill(path, None if "{name}" not in path else "Pod")
+        url = _fill(path, None if "{name}" not in path else "Pod", existing)
         resp = http.open(url, method="OPTIONS")
         assert resp.status_code == 405, f"OPTIONS {path}: {resp.status_code}"
         contract.validate("/components/responses/MethodNotAllowed/content/application~1json/schema",
@@ -588,7 +663,7 @@ def test_every_documented_operation_is_served(contract: Contract, http: FlaskCli
             assert http.open(url, method="HEAD").status_code == 405, f"HEAD {path}"
         for method in HTTP_METHODS:
             if method not in item:
-                url = _fill(path, None if "{name}" not in path else "Pod")
+                url = _fill(path, None if "{name}" not in path else "Pod", existing)
                 resp = http.open(url, method=method.upper())
                 assert resp.status_code == 405, (
                     f"{method.upper()} {path}: {resp.status_code} {resp.get_data()[:200]!r}")
@@ -597,14 +672,15 @@ def test_every_documented_operation_is_served(contract: Contract, http: FlaskCli
                 continue
             op = item[method]
             kind = (op.get("x-kubernetes-group-version-kind") or {}).get("kind")
-            url = _fill(path, kind)
+            url = _fill(path, kind, existing)
             write = method in ("post", "put", "patch", "delete")
             query = "?dryRun=All" if write else ("?timeoutSeconds=1" if "/watch/" in path else "")
             kwargs: dict[str, Any] = {}
             if method == "post":
                 kwargs["json"] = SAMPLES[kind] if kind else {}  # /mock/reconcile takes no body
             elif method == "put":  # the current object, read from the object's own path
-                kwargs["json"] = http.get(_fill(path.split("/{name}")[0] + "/{name}", kind)).get_json()
+                item_url = _fill(path.split("/{name}")[0] + "/{name}", kind, existing)
+                kwargs["json"] = http.get(item_url).get_json()
             elif method == "patch":
                 kwargs.update(data="{}", content_type="application/merge-patch+json")
             resp = http.open(url + query, method=method.upper(), **kwargs)
@@ -679,7 +755,7 @@ def test_put_of_a_missing_object(contract: Contract, http: FlaskClient, rt: Reso
     url = _url(path, name)
     if "update" not in rt.verbs:  # read-only kinds (the allocator's views): every write is 405
         for method in ("PUT", "PATCH", "DELETE"):
-            assert http.open(_url(path, EXISTING[rt.kind]), method=method, json={}).status_code == 405
+            assert http.open(_url(path, existing_name(http, rt)), method=method, json={}).status_code == 405
         assert http.post(_url(collection_path(rt)), json={"metadata": {"name": name}}).status_code == 405
         return
     dry = http.put(url + "?dryRun=All", json=_sample(rt, name))
@@ -702,8 +778,8 @@ def test_put_of_a_missing_object(contract: Contract, http: FlaskClient, rt: Reso
 def test_delete_answers_and_delete_options(contract: Contract, http: FlaskClient, rt: ResourceType) -> None:
     collection, path, name = collection_path(rt), item_path(rt), "delete-me"
     if "delete" not in rt.verbs:
-        assert http.delete(_url(path, EXISTING[rt.kind])).status_code == 405
-        assert http.get(_url(path, EXISTING[rt.kind])).status_code == 200
+        assert http.delete(_url(path, existing_name(http, rt))).status_code == 405
+        assert http.get(_url(path, existing_name(http, rt))).status_code == 200
         return
     assert http.post(_url(collection, name), json=_sample(rt, name)).status_code == 201
     url = _url(path, name)
@@ -790,7 +866,7 @@ def test_single_object_get_ignores_watch(contract: Contract, http: FlaskClient, 
     if "create" in rt.verbs:
         assert http.post(_url(collection_path(rt), name), json=_sample(rt, name)).status_code == 201
     else:
-        name = EXISTING[rt.kind]
+        name = existing_name(http, rt)
     revision = int(http.get(_url(collection_path(rt))).get_json()["metadata"]["resourceVersion"])
     reads = [item_path(rt)] + [f"{item_path(rt)}/{sub}" for sub, verbs in rt.subresource_verbs.items()
                                if "get" in verbs and sub != "log"]  # pods/log reads no object
