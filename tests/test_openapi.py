@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -26,7 +26,8 @@ from werkzeug.test import TestResponse
 from mockapi.api.openapi_doc import COMMAND, build_document, generate, render
 from mockapi.app import create_app
 from mockapi.registry import ALL, RESOURCES_BY_KIND
-from mockapi.registry.base import ResourceType, Strategy
+from mockapi.registry.base import ResourceType, Strategy, Subresource
+from mockapi.registry.subresources import scale_subresource
 
 DOC_FILE = Path(__file__).resolve().parent.parent / "openapi.yaml"
 DOC_URI = "urn:mockapi:openapi.yaml"
@@ -292,13 +293,15 @@ def test_cli_writes_the_document(tmp_path: Path) -> None:
 
 
 class _Scalable(Strategy):
-    extra_subresources: ClassVar[dict[str, tuple[str, ...]]] = {"scale": ("get", "patch", "update"), "eviction": ("create",)}
+    has_status = False
 
 
 def test_any_subresource_gets_paths_and_scale_gets_the_scale_schema() -> None:
     """No per-kind branches: a new kind's subresources are documented from their names alone."""
     widget = ResourceType(kind="Widget", plural="widgets", singular="widget", strategy=_Scalable(),
-                          group="example.com", version="v1alpha1")
+                          group="example.com", version="v1alpha1",
+                          subresources=(scale_subresource(), Subresource("eviction", ("create",), shape="eviction",
+                                                                         body_kind=("policy", "v1", "Eviction"))))
     doc = build_document((*ALL, widget))
     validate_spec(doc)
     item = "/apis/example.com/v1alpha1/namespaces/{namespace}/widgets/{name}"
@@ -374,7 +377,10 @@ def test_kind_paths_operations_and_schemas(contract: Contract, rt: ResourceType)
             operation_ids.add(op["operationId"])
             assert op["operationId"] == expected_ids[(path, method)], where
             assert op["x-kubernetes-action"] == action, where
-            assert op["x-kubernetes-group-version-kind"] == gvk, where
+            declared = rt.subresource(path.removeprefix(item_path(rt) + "/")) if path.startswith(
+                item_path(rt) + "/") else None
+            assert op["x-kubernetes-group-version-kind"] == (
+                declared.response_kind(rt) if declared is not None else gvk), where
             params = set(contract.parameters(path, method))
             required = {"list": LIST_PARAMS, "watchlist": WATCH_PARAMS, "watch": WATCH_PARAMS,
                         "post": WRITE_PARAMS, "put": WRITE_PARAMS, "patch": WRITE_PARAMS,
@@ -672,12 +678,13 @@ def test_every_documented_operation_is_served(contract: Contract, http: FlaskCli
                 continue
             op = item[method]
             kind = (op.get("x-kubernetes-group-version-kind") or {}).get("kind")
-            url = _fill(path, kind, existing)
+            owner = next((rt.kind for rt in ALL if path.startswith(item_path(rt) + "/")), kind)
+            url = _fill(path, owner, existing)  # (a subresource's body kind may differ: Binding)
             write = method in ("post", "put", "patch", "delete")
             query = "?dryRun=All" if write else ("?timeoutSeconds=1" if "/watch/" in path else "")
             kwargs: dict[str, Any] = {}
             if method == "post":
-                kwargs["json"] = SAMPLES[kind] if kind else {}  # /mock/reconcile takes no body
+                kwargs["json"] = SAMPLES.get(kind, {}) if kind else {}  # /mock/reconcile takes no body
             elif method == "put":  # the current object, read from the object's own path
                 item_url = _fill(path.split("/{name}")[0] + "/{name}", kind, existing)
                 kwargs["json"] = http.get(item_url).get_json()

@@ -126,8 +126,10 @@ class KindPaths:
             sub: str = "") -> None:
         item = self.paths.setdefault(path, {"parameters": [_refs("parameters", p) for p in path_params]})
         op_id = operation_id(rt, action, scope, sub)
-        special = self.subresources.get(sub, {}) if sub else {}
-        gvk = special.get("gvk") or {"group": rt.group, "version": rt.version, "kind": rt.kind}
+        declared = rt.subresource(sub) if sub else None  # documented by its shape, never by kind
+        special = self.subresources.get(declared.shape, {}) if declared is not None else {}
+        gvk = declared.response_kind(rt) if declared is not None else {"group": rt.group, "version": rt.version,
+                                                                         "kind": rt.kind}
         op: dict[str, Any] = {"operationId": op_id, "tags": [group_tag(rt)],
                               "summary": _summary(rt, action, scope, sub)}
         description = self.notes.get(op_id) or special.get("description")

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 
 from ...config import Config
 from ...registry.base import ResourceType
-from ...schemas.core import KIND_SCHEMAS, Time
+from ...schemas.core import Time
 from ..openapi_schemas import SchemaSource
 from ..openapi_v3 import schema_name
 
@@ -45,7 +45,7 @@ class KindSchemas:
     # -- one kind --------------------------------------------------------------------------------
 
     def add(self, rt: ResourceType) -> None:
-        wire = KIND_SCHEMAS.get(rt.kind)
+        wire = rt.wire_schema
         if wire is not None:
             body = self._object_properties(wire, rt)
             description = self.notes.get(rt.kind) or self._upstream_description(rt)
