@@ -540,6 +540,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
                       "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": True}}],
                       "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]},
 }
+MINIMAL: dict[str, Any] = {"metadata": {"name": "contract-object"}}  # a kind valid with metadata alone
 EXISTING = {"Namespace": "default", "Node": "node-1", "Pod": "existing-pod", "Event": "existing-event",
             "Service": "existing-service", "Endpoints": "existing-endpoints",
             "EndpointSlice": "existing-slice", "ServiceCIDR": "kubernetes", "IPAddress": "10.96.0.1"}
@@ -602,7 +603,7 @@ def test_every_documented_operation_is_served(contract: Contract, http: FlaskCli
             query = "?dryRun=All" if write else ("?timeoutSeconds=1" if "/watch/" in path else "")
             kwargs: dict[str, Any] = {}
             if method == "post":
-                kwargs["json"] = SAMPLES[kind] if kind else {}  # /mock/reconcile takes no body
+                kwargs["json"] = SAMPLES.get(kind, MINIMAL) if kind else {}  # /mock/reconcile takes no body
             elif method == "put":  # the current object, read from the object's own path
                 kwargs["json"] = http.get(_fill(path.split("/{name}")[0] + "/{name}", kind)).get_json()
             elif method == "patch":
@@ -635,7 +636,7 @@ def _url(path: str, name: str = "") -> str:
 
 
 def _sample(rt: ResourceType, name: str, **meta: Any) -> dict[str, Any]:
-    body = copy.deepcopy(SAMPLES[rt.kind])
+    body = copy.deepcopy(SAMPLES.get(rt.kind, MINIMAL))
     body["metadata"] = {"name": name, **meta}
     return body
 
