@@ -215,4 +215,5 @@ def test_exclusions_are_narrow() -> None:
         assert any(re.search(p, path) and (ms is None or method in ms) for p, ms in EXCLUDED), (method, path)
     harmless = {("GET", "/mock/requests"), ("DELETE", "/mock/requests"), ("GET", "/mock/faults")}
     assert harmless & everything <= fuzzed  # clearing the request journal, reading the fault rules
-    assert len(fuzzed) >= 90 and len(everything - fuzzed) <= 30, (len(fuzzed), len(everything))
+    # (watch paths grow with every kind: the bound is a share, not a count)
+    assert len(fuzzed) >= 0.7 * len(everything), (len(fuzzed), len(everything))

@@ -217,6 +217,10 @@ def _leaf(messages: Any, value: Any, schema: Any) -> tuple[list[str], Any, str]:
         messages = messages[key]
         if key == "_schema":  # marshmallow's "not an object" for a Nested field: the value is the leaf
             break
+        if isinstance(field_obj, fields.Dict) and isinstance(messages, dict) and "value" in messages:
+            # a map's value: Go names the map field and the value's type, not the key
+            value = value.get(key) if isinstance(value, dict) else None
+            return path, value, _go_type(field_obj.value_field)
         if isinstance(key, int):
             value = value[key] if isinstance(value, list) and key < len(value) else value
             if field_obj is not None and isinstance(field_obj, fields.List):
