@@ -55,6 +55,7 @@ def initial_state(txn: Txn, config: Config) -> int:
     _ensure_kubernetes_service(txn, config)
     _ensure_kubernetes_endpoints(txn, config)
     _ensure_service_cidr(txn, config)
+    _ensure_default_cluster_roles(txn)
     return len(txn.changes) - before
 
 
@@ -113,6 +114,16 @@ def _ensure_service_cidr(txn: Txn, config: Config) -> None:
         updated = copy.deepcopy(current)
         updated["spec"]["cidrs"] = cidrs
         txn.apply_update(SERVICE_CIDRS, updated, current)
+
+
+def _ensure_default_cluster_roles(txn: Txn) -> None:
+    """cluster-admin, admin, edit, view and the system:aggregate-to-* roles, when missing."""
+    from .registry.rbac import CLUSTER_ROLES
+    from .registry.rbac.defaults import default_cluster_roles
+
+    for role in default_cluster_roles():
+        if txn.get(CLUSTER_ROLES, "", role["metadata"]["name"]) is None:
+            txn.apply_create(CLUSTER_ROLES, "", role)
 
 
 def _ensure_kubernetes_service(txn: Txn, config: Config) -> None:

@@ -15,6 +15,7 @@ from .controllers import endpointslices as endpointslice_controller
 from .controllers import gc as gc_controller
 from .controllers import graceful, kubelet, podgc, servicematch, slicemirror
 from .controllers import namespace as namespace_controller
+from .controllers import clusterroleaggregation
 from .controllers import serviceaccounts as serviceaccount_controller
 from .dns.server import DnsServer
 from .dns.source import lookup as dns_lookup
@@ -46,6 +47,7 @@ class Runtime:
         self.registry.controllers_enabled = config.controllers == "auto"
         self.registry.controllers.append(namespace_controller.run)
         self.registry.controllers.append(serviceaccount_controller.run)
+        self.registry.controllers.append(clusterroleaggregation.run)
         if config.kubelet == "on":
             self.registry.controllers.append(kubelet.controller)
         if config.graceful_deletion:
@@ -68,6 +70,7 @@ class Runtime:
             self.registry.write(gc_controller.controller.resync)
             self.registry.write(podgc.resync)
             self.registry.write(serviceaccount_controller.resync)
+            self.registry.write(clusterroleaggregation.resync)
             if config.kubelet == "on":
                 self.registry.write(kubelet.controller.resync)
             self.registry.write(endpoints_controller.resync)
