@@ -28,7 +28,8 @@ def binding(kind: str = "Role", name: str = "r", subjects: list[Any] | None = No
 # -- roles -------------------------------------------------------------------------------------------------
 
 def test_a_role_without_rules_reads_back_rules_null() -> None:
-    for body in ({}, {"rules": []}, {"rules": None}):
+    bodies: tuple[dict[str, Any], ...] = ({}, {"rules": []}, {"rules": None})
+    for body in bodies:
         obj = {"metadata": {"name": "r"}, **body}
         ROLES.strategy.default(obj)
         assert obj["rules"] is None
@@ -48,14 +49,14 @@ def test_policy_rule_requirements() -> None:
 def test_non_resource_urls_only_in_cluster_roles() -> None:
     rule = {"verbs": ["get"], "nonResourceURLs": ["/healthz", "/livez"]}
     assert causes(ROLES, {"rules": [rule]}) == [
-        ("FieldValueInvalid", "rules[0].nonResourceURLs", 'Invalid value: []string{"/healthz", "/livez"}: '
-                                                          "namespaced rules cannot apply to non-resource URLs")]
+        ("FieldValueInvalid", "rules[0].nonResourceURLs", ('Invalid value: []string{"/healthz", "/livez"}: '
+                                                          "namespaced rules cannot apply to non-resource URLs"))]
     assert causes(CLUSTER_ROLES, {"rules": [rule]}) == []
     mixed = {**rule, "resources": ["pods"]}
     assert causes(CLUSTER_ROLES, {"rules": [mixed]}) == [
-        ("FieldValueInvalid", "rules[0].nonResourceURLs", 'Invalid value: []string{"/healthz", "/livez"}: '
+        ("FieldValueInvalid", "rules[0].nonResourceURLs", ('Invalid value: []string{"/healthz", "/livez"}: '
                                                           "rules cannot apply to both regular resources and "
-                                                          "non-resource URLs")]
+                                                          "non-resource URLs"))]
 
 
 def test_role_names_only_have_to_be_path_segments() -> None:
@@ -128,14 +129,14 @@ def test_subject_rules(rt: Any, namespaced: bool) -> None:
     found = causes(rt, binding(kind="ClusterRole", subjects=subjects))
     expected = [
         ("FieldValueInvalid", "subjects[0].name", found[0][2]),
-        ("FieldValueNotSupported", "subjects[0].apiGroup", 'Unsupported value: "rbac.authorization.k8s.io": '
-                                                           'supported values: ""'),
+        ("FieldValueNotSupported", "subjects[0].apiGroup", ('Unsupported value: "rbac.authorization.k8s.io": '
+                                                           'supported values: ""')),
         *([] if namespaced else [("FieldValueRequired", "subjects[0].namespace", "Required value")]),
         ("FieldValueRequired", "subjects[1].name", "Required value"),
-        ("FieldValueNotSupported", "subjects[1].apiGroup", 'Unsupported value: "example.com": supported values: '
-                                                           '"rbac.authorization.k8s.io"'),
-        ("FieldValueNotSupported", "subjects[2].kind", 'Unsupported value: "Robot": supported values: '
-                                                       '"ServiceAccount", "User", "Group"'),
+        ("FieldValueNotSupported", "subjects[1].apiGroup", ('Unsupported value: "example.com": supported values: '
+                                                           '"rbac.authorization.k8s.io"')),
+        ("FieldValueNotSupported", "subjects[2].kind", ('Unsupported value: "Robot": supported values: '
+                                                       '"ServiceAccount", "User", "Group"')),
     ]
     assert found == expected
     assert found[0][2].startswith('Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain')
@@ -146,13 +147,13 @@ def test_role_ref_is_immutable() -> None:
     ROLE_BINDINGS.strategy.default(old)
     assert causes(ROLE_BINDINGS, binding(name="a"), old) == []
     assert causes(ROLE_BINDINGS, binding(kind="ClusterRole", name="b"), old) == [
-        ("FieldValueInvalid", "roleRef", 'Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", '
-                                         'Kind:"ClusterRole", Name:"b"}: cannot change roleRef')]
+        ("FieldValueInvalid", "roleRef", ('Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", '
+                                         'Kind:"ClusterRole", Name:"b"}: cannot change roleRef'))]
 
 
 # -- tables ------------------------------------------------------------------------------------------------
 
-NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 
 def test_roles_print_name_and_created_at() -> None:

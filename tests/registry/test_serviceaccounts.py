@@ -25,13 +25,13 @@ def test_only_the_names_of_secret_references_are_kept() -> None:
 
 
 def test_empty_fields_are_omitted() -> None:
-    obj = {"metadata": {"name": "sa"}, "secrets": [], "imagePullSecrets": None, "automountServiceAccountToken": False}
+    obj: dict[str, Any] = {"metadata": {"name": "sa"}, "secrets": [], "imagePullSecrets": None, "automountServiceAccountToken": False}
     S.default(obj)
     assert obj == {"metadata": {"name": "sa"}, "automountServiceAccountToken": False}
 
 
 def test_table_row_counts_secrets() -> None:
-    now = dt.datetime(2026, 1, 1, 0, 10, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 1, 1, 0, 10, tzinfo=dt.UTC)
     obj = {"metadata": {"name": "sa", "creationTimestamp": "2026-01-01T00:00:00Z"}, "secrets": [{"name": "a"}]}
     assert [c.name for c in SERVICE_ACCOUNTS.printer.columns] == ["Name", "Secrets", "Age"]
     assert SERVICE_ACCOUNTS.printer.row(obj, now) == ["sa", 1, "10m"]

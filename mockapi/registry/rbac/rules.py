@@ -4,7 +4,7 @@ pkg/apis/rbac/validation with upstream paths and wording, and their Table printe
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import INCLUDE, Schema, fields
@@ -200,8 +200,8 @@ def _created_at_row(obj: Obj, now: datetime) -> list[Any]:
     """rest.NewDefaultTableConvertor: the name and creationTimestamp in RFC 3339 (UTC)."""
     stamp = p.meta(obj).get("creationTimestamp") or ""
     try:
-        when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
-        cell = when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        when = datetime.fromisoformat(str(stamp))
+        cell = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
         cell = "0001-01-01T00:00:00Z"
     return [p.name_cell(obj), cell]
