@@ -55,6 +55,7 @@ def initial_state(txn: Txn, config: Config) -> int:
     _ensure_kubernetes_service(txn, config)
     _ensure_kubernetes_endpoints(txn, config)
     _ensure_service_cidr(txn, config)
+    _ensure_default_cluster_roles(txn)
     return len(txn.changes) - before
 
 
@@ -113,6 +114,18 @@ def _ensure_service_cidr(txn: Txn, config: Config) -> None:
         updated = copy.deepcopy(current)
         updated["spec"]["cidrs"] = cidrs
         txn.apply_update(SERVICE_CIDRS, updated, current)
+
+
+def _ensure_default_cluster_roles(txn: Txn) -> None:
+    """cluster-admin, admin, edit, view, the system:aggregate-to-* roles and the cluster-admin
+    binding, when missing."""
+    from .registry.rbac import CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES
+    from .registry.rbac.defaults import default_cluster_role_bindings, default_cluster_roles
+
+    for rt, objs in ((CLUSTER_ROLES, default_cluster_roles()), (CLUSTER_ROLE_BINDINGS, default_cluster_role_bindings())):
+        for obj in objs:
+            if txn.get(rt, "", obj["metadata"]["name"]) is None:
+                txn.apply_create(rt, "", obj)
 
 
 def _ensure_kubernetes_service(txn: Txn, config: Config) -> None:

@@ -587,22 +587,11 @@ def test_real_responses_match_the_schemas(contract: Contract, http: FlaskClient)
 # Sample bodies, derived per kind: a ResourceType may carry ``example`` (a minimal valid object, without
 # metadata); the kinds below do not carry one yet (their examples belong in their registry modules); any other
 # kind gets a bare object with a name.
-_EXAMPLES: dict[str, dict[str, Any]] = {
-    "Node": {"spec": {"podCIDR": "10.245.0.0/24"}},
-    "Pod": {"spec": {"containers": [{"name": "c", "image": "busybox:1"}]}},
-    "Event": {"reason": "Tested", "type": "Normal",
-              "involvedObject": {"kind": "Pod", "name": "contract-pod", "namespace": "default"}},
-    "Service": {"spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80}]}},
-    "Endpoints": {"subsets": [{"addresses": [{"ip": "10.244.1.5"}], "ports": [{"port": 8080}]}]},
-    "EndpointSlice": {"addressType": "IPv4",
-                      "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": True}}],
-                      "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]},
-}
 
 
 def sample(rt: ResourceType, name: str = "") -> dict[str, Any]:
     """A body the kind's create accepts: apiVersion, kind, metadata.name and the kind's example."""
-    example = getattr(rt, "example", None) or _EXAMPLES.get(rt.kind) or {}
+    example = rt.example or {}
     body = {"apiVersion": rt.api_version, "kind": rt.kind, **copy.deepcopy(dict(example))}
     body["metadata"] = {"name": name or f"contract-{rt.singular}"}
     return body

@@ -16,9 +16,11 @@ SIDE_INDEXES = frozenset({"owner", "pod-deadline", "node-pods"})
 
 
 def controllers_for(config: Any, services: ServiceIndex) -> list[Controller]:
-    """The controllers a server with ``config`` runs, in the order they run: namespace, kubelet
+    """The controllers a server with ``config`` runs, in the order they run: namespace, service
+    accounts, ClusterRole aggregation, kubelet
     (``--kubelet on``), graceful deletion (``--graceful-deletion``), garbage collector, pod GC,
     Endpoints, EndpointSlices, EndpointSlice mirroring. ``services`` is the runtime's selector index."""
+    from .clusterroleaggregation import ClusterRoleAggregationController
     from .endpoints import EndpointsController
     from .endpointslices import EndpointSliceController
     from .gc import GarbageCollector
@@ -26,9 +28,10 @@ def controllers_for(config: Any, services: ServiceIndex) -> list[Controller]:
     from .kubelet import KubeletController
     from .namespace import NamespaceController
     from .podgc import PodGC
+    from .serviceaccounts import ServiceAccountController
     from .slicemirror import SliceMirrorController
 
-    out: list[Controller] = [NamespaceController()]
+    out: list[Controller] = [NamespaceController(), ServiceAccountController(), ClusterRoleAggregationController()]
     if config.kubelet == "on":
         out.append(KubeletController())
     if config.graceful_deletion:

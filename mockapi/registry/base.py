@@ -180,6 +180,8 @@ class ResourceType:
     #: indexed storage columns derived from a stored object (pods: ``node_name``), registered with the
     #: Database at start-up so storage stays kind-agnostic
     indexed_columns: Callable[[Obj], dict[str, Any]] | None = None
+    #: a minimal valid body without metadata (documentation and contract tests); None: {} is valid
+    example: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.strategy.has_status != any(s.name == "status" for s in self.subresources):

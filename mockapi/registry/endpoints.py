@@ -132,6 +132,7 @@ PRINTER = p.Printer((
 
 
 ENDPOINTS = ResourceType(
+    example={"subsets": [{"addresses": [{"ip": "10.244.1.5"}], "ports": [{"port": 8080}]}]},
     wire_schema=wire.Endpoints(),
     printer=PRINTER,
     kind="Endpoints",

@@ -195,6 +195,9 @@ PRINTER = p.Printer((
 
 
 ENDPOINT_SLICES = ResourceType(
+    example={"addressType": "IPv4",
+             "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": True}}],
+             "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}]},
     wire_schema=wire.EndpointSlice(),
     printer=PRINTER,
     kind="EndpointSlice",

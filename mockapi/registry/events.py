@@ -84,6 +84,8 @@ PRINTER = p.Printer((
 
 
 EVENTS = ResourceType(
+    example={"reason": "Tested", "type": "Normal",
+             "involvedObject": {"kind": "Pod", "name": "web", "namespace": "default"}},
     wire_schema=wire.Event(),
     printer=PRINTER,
     kind="Event",

@@ -283,6 +283,7 @@ PRINTER = p.Printer((
 
 
 SERVICES = ResourceType(
+    example={"spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80}]}},
     subresources=(STATUS,),
     wire_schema=wire.Service(),
     printer=PRINTER,

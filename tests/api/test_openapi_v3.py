@@ -18,7 +18,8 @@ from mockapi.registry import ALL
 pytest.importorskip("kubernetes_validate")
 
 GROUP_KEYS = {"": "api/v1", "discovery.k8s.io": "apis/discovery.k8s.io/v1",
-              "networking.k8s.io": "apis/networking.k8s.io/v1"}
+              "networking.k8s.io": "apis/networking.k8s.io/v1",
+              "rbac.authorization.k8s.io": "apis/rbac.authorization.k8s.io/v1"}
 
 
 def _document(client: Any, key: str) -> dict[str, Any]:

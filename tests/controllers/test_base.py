@@ -17,7 +17,8 @@ def test_one_list_in_one_order(kubelet: str, graceful_deletion: bool) -> None:
     controllers = controllers_for(config, services=None)  # type: ignore[arg-type]
     assert all(isinstance(c, Controller) for c in controllers)
     names = [c.name for c in controllers]
-    expected = ["namespace-controller", *(["kubelet"] if kubelet == "on" else []),
+    expected = ["namespace-controller", "service-account-controller", "clusterrole-aggregation-controller",
+                *(["kubelet"] if kubelet == "on" else []),
                 *(["graceful-deletion"] if graceful_deletion else []), "garbage-collector",
                 "pod-garbage-collector", "endpoint-controller", "endpointslice-controller.k8s.io",
                 "endpointslicemirroring-controller.k8s.io"]

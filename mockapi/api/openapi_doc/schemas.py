@@ -97,6 +97,8 @@ class KindSchemas:
             return self._component(f.schema, rt)
         elif isinstance(f, fields.List):
             out = {"type": "array", "items": self._field(f.inner, rt)}
+            if f.allow_none:
+                out["nullable"] = True  # a Go slice without omitempty encodes as null when empty (Role.rules)
         elif isinstance(f, fields.Dict):
             out = {"type": "object"}
             if isinstance(f.value_field, fields.String):
@@ -171,4 +173,6 @@ def _inline(node: Any, defs: dict[str, Any], depth: int) -> Any:
             out[key] = {name: _inline(sub, defs, depth) for name, sub in value.items()}
         else:
             out[key] = _inline(value, defs, depth)
+    if out.get("type") == "array":
+        out["nullable"] = True  # a Go slice without omitempty encodes as null when empty (Role.rules)
     return out

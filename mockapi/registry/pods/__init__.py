@@ -31,6 +31,7 @@ def _spec(field: str):  # type: ignore[no-untyped-def]
 
 
 PODS = ResourceType(
+    example={"spec": {"containers": [{"name": "c", "image": "busybox:1"}]}},
     indexed_columns=derived_columns,
     subresources=(STATUS, Subresource("log", ("get",), shape="log"), binding.BINDING,
                   Subresource("eviction", ("create",), shape="eviction", body_kind=("policy", "v1", "Eviction"))),

@@ -27,6 +27,14 @@ class PodStrategy(Strategy):
 
     def default(self, obj: Obj) -> None:
         default_pod_spec(obj.get("spec"))
+        _mirror_service_account(obj.get("spec"))
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        """Also the ServiceAccount admission plugin's defaulting: no account named means ``default``."""
+        super().prepare_for_create(obj)
+        spec = obj.get("spec")
+        if isinstance(spec, dict) and not spec.get("serviceAccountName"):
+            spec["serviceAccountName"] = spec["serviceAccount"] = "default"
 
     def initial_status(self, obj: Obj) -> Obj:
         return {"phase": "Pending", "qosClass": qos_class(obj.get("spec") or {})}
@@ -73,6 +81,19 @@ class PodStrategy(Strategy):
         if phase is not None and phase not in phases:
             return [Cause.not_supported("status.phase", phase, phases)]
         return []
+
+
+def _mirror_service_account(spec: Any) -> None:
+    """The v1 conversion: serviceAccountName falls back to the deprecated serviceAccount, which then
+    always mirrors it."""
+    if not isinstance(spec, dict):
+        return
+    if not spec.get("serviceAccountName") and spec.get("serviceAccount"):
+        spec["serviceAccountName"] = spec["serviceAccount"]
+    if spec.get("serviceAccountName"):
+        spec["serviceAccount"] = spec["serviceAccountName"]
+    else:
+        spec.pop("serviceAccount", None)
 
 
 def _mutable_view(new: Obj, old: Obj) -> Obj:
