@@ -174,8 +174,9 @@ class ResourceType:
     wire_schema: Schema | None = None
     #: Table output (kubectl get): columns and the row function
     printer: printing.Printer = printing.DEFAULT
-    #: rewrites the kind's resource.Quantity values canonically, collecting parse errors
-    quantities: Callable[[Obj, list[str]], None] | None = None
+    #: the decoder's rewrites (resource.Quantity canonical form, base64 []byte, Secret stringData),
+    #: collecting parse errors that answer 400 in Go's words
+    canonicalize: Callable[[Obj, list[str]], None] | None = None
     subresources: tuple[Subresource, ...] = ()
     #: indexed storage columns derived from a stored object (pods: ``node_name``), registered with the
     #: Database at start-up so storage stays kind-agnostic

@@ -200,7 +200,7 @@ PATCH_SCHEMA: patch_schemas.PatchSchema = {"metadata": patch_schemas.nested(patc
 
 CONFIG_MAPS = ResourceType(
     wire_schema=ConfigMapWire(),
-    quantities=_decode,
+    canonicalize=_decode,
     printer=PRINTER,
     kind="ConfigMap",
     plural="configmaps",

@@ -117,7 +117,7 @@ PRINTER = p.Printer((
 
 NODES = ResourceType(
     example={"spec": {"podCIDR": "10.245.0.0/24"}},
-    quantities=quantity.node_quantities,
+    canonicalize=quantity.node_quantities,
     subresources=(STATUS,),
     wire_schema=wire.Node(),
     printer=PRINTER,

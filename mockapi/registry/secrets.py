@@ -199,7 +199,7 @@ PATCH_SCHEMA: patch_schemas.PatchSchema = {"metadata": patch_schemas.nested(patc
 
 SECRETS = ResourceType(
     wire_schema=SecretWire(),
-    quantities=_decode,
+    canonicalize=_decode,
     printer=PRINTER,
     kind="Secret",
     plural="secrets",

@@ -27,7 +27,7 @@ class Decodable(Protocol):
     @property
     def wire_schema(self) -> Schema | None: ...
     @property
-    def quantities(self) -> Callable[[dict[str, Any], list[str]], None] | None: ...
+    def canonicalize(self) -> Callable[[dict[str, Any], list[str]], None] | None: ...
 
 
 class ObjectMetaSchema(Schema):
@@ -158,7 +158,7 @@ def check_object(obj: Any, rt: Decodable, *, patched: bool = False) -> dict[str,
                                          f'parse "{value}" as a RFC3339 time') from None
             raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(value)} into Go struct field "
                                      f"{rt.kind}.{'.'.join(path)} of type {expected}") from None
-    problem = quantity.normalize(rt.quantities, obj)  # resource.Quantity decodes canonically, or not at all
+    problem = quantity.normalize(rt.canonicalize, obj)  # quantities, base64 ...: canonical or a 400
     if problem is not None:
         raise _cannot_handle(rt, problem)
     return obj

@@ -35,7 +35,7 @@ PODS = ResourceType(
     indexed_columns=derived_columns,
     subresources=(STATUS, Subresource("log", ("get",), shape="log"), binding.BINDING,
                   Subresource("eviction", ("create",), shape="eviction", body_kind=("policy", "v1", "Eviction"))),
-    quantities=quantity.pod_quantities,
+    canonicalize=quantity.pod_quantities,
     wire_schema=wire.Pod(),
     printer=PRINTER,
     kind="Pod",
