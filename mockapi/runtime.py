@@ -48,7 +48,7 @@ class Runtime:
                          graceful.GracefulDeletionController())
         self.reaper = graceful.Reaper(self.registry, deadlines)
         self.registry.maintenance.append(lambda txn: expire_events(txn, config.event_ttl))
-        from .bootstrap import ensure_initial_state
+        from .state.bootstrap import ensure_initial_state
 
         self.seed = config.seed  # POST /mock/seed changes it; POST /mock/reset re-seeds with it
         if self.seed is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .base import Controller
+from ..registry.controller import Controller
 
 if TYPE_CHECKING:
     from .servicematch import ServiceIndex

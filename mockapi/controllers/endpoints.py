@@ -93,11 +93,11 @@ def repack(pairs: list[tuple[Obj, Obj | None, bool]]) -> list[Obj]:
             group[1].append(port)
     subsets = []
     for members, ports in groups.values():
-        ready = [addrs[k] for k in sorted(members) if members[k]]
+        ready_addrs = [addrs[k] for k in sorted(members) if members[k]]
         not_ready = [addrs[k] for k in sorted(members) if not members[k]]
         subset: Obj = {}
-        if ready:
-            subset["addresses"] = ready
+        if ready_addrs:
+            subset["addresses"] = ready_addrs
         if not_ready:
             subset["notReadyAddresses"] = not_ready
         if ports:

@@ -101,7 +101,7 @@ def _nodes(txn: Txn, pods: list[Obj], everything: bool) -> tuple[dict[str, Obj],
         all_nodes = [row.obj() for row in store.list_rows(txn.conn, "nodes", "")]
         return {meta(n)["name"]: n for n in all_nodes}, all_nodes
     by_name: dict[str, Obj] = {}
-    for name in {spec(p).get("nodeName") for p in pods if spec(p).get("nodeName")}:
+    for name in {str(spec(p)["nodeName"]) for p in pods if spec(p).get("nodeName")}:
         node = txn.get(node_rt, "", name)
         if node is not None:
             by_name[name] = node

@@ -33,7 +33,7 @@ def is_ready(pod: Obj) -> bool:
 
 def pod_ips(pod: Obj) -> list[str]:
     st = status(pod)
-    ips = [p.get("ip") for p in st.get("podIPs") or [] if isinstance(p, dict) and p.get("ip")]
+    ips = [str(p["ip"]) for p in st.get("podIPs") or [] if isinstance(p, dict) and p.get("ip")]
     if not ips and st.get("podIP"):
         ips = [st["podIP"]]
     return ips

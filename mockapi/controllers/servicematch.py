@@ -107,7 +107,7 @@ class ServiceIndex:
         out: set[str] = set()
         for labels in label_sets:
             candidates: set[str] = set()
-            for pair in labels.items():
+            for pair in (labels or {}).items():
                 candidates |= index.by_pair.get(pair, set())
             out |= {name for name in candidates if matches(index.selectors[name], labels)}
         return out

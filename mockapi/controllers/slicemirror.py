@@ -135,7 +135,7 @@ def reconcile(txn: Txn, key: Key) -> dict[str, int]:
     endpoints = txn.get(RESOURCES_BY_KIND["Endpoints"], ns, name)
     # a selector (non-empty: an empty one does not survive a real apiserver's storage) means the
     # EndpointSlice controller owns this Service's slices
-    want = desired(endpoints) if not spec(svc).get("selector") and _should_mirror(endpoints) else {}
+    want = desired(endpoints) if endpoints is not None and not spec(svc).get("selector") and _should_mirror(endpoints) else {}
     by_key: dict[PortKey, list[Obj]] = {}
     for cur in existing:
         by_key.setdefault(_slice_key(cur), []).append(cur)
@@ -181,9 +181,9 @@ def reconcile(txn: Txn, key: Key) -> dict[str, int]:
 
 def _same(cur: Obj, body: Obj) -> bool:
     md, want = meta(cur), body["metadata"]
-    return (cur.get("endpoints") or []) == body["endpoints"] and (cur.get("ports") or []) == body["ports"] \
+    return bool((cur.get("endpoints") or []) == body["endpoints"] and (cur.get("ports") or []) == body["ports"] \
         and (md.get("labels") or {}) == want["labels"] and (md.get("annotations") or {}) == want.get("annotations", {}) \
-        and md.get("ownerReferences") == want["ownerReferences"]
+        and md.get("ownerReferences") == want["ownerReferences"])
 
 
 def _endpoints_view(ep: Obj | None) -> Any:

@@ -139,10 +139,10 @@ def build_node(index: int, pod_cidr: str, node_ip_cidr: str, kubelet_version: st
     pod_net = list(ipaddress.ip_network(pod_cidr).subnets(new_prefix=24))[index - 1]
     ip_net = ipaddress.ip_network(node_ip_cidr)
     internal_ip = str(ip_net.network_address + 1 + index)
-    condition = lambda t, s, reason, msg: {  # noqa: E731
-        "type": t, "status": s, "lastHeartbeatTime": created, "lastTransitionTime": created,
-        "reason": reason, "message": msg,
-    }
+    def condition(t: str, s: str, reason: str, msg: str) -> Obj:
+        return {"type": t, "status": s, "lastHeartbeatTime": created, "lastTransitionTime": created,
+                "reason": reason, "message": msg}
+
     return {
         "apiVersion": "v1",
         "kind": "Node",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar, cast
 
 from .. import randomness
 from ..errors import (
@@ -30,6 +30,8 @@ from ..storage import store
 from ..storage.engine import Database
 from . import objectmeta
 from .base import Obj, ResourceType
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -59,7 +61,7 @@ class _DryRun(Exception):
 
 
 if TYPE_CHECKING:  # (controllers sit above the registry: the protocol is only named here)
-    from ..controllers.base import Controller
+    from .controller import Controller
 
 
 @dataclass
@@ -219,7 +221,7 @@ class Registry:
         self.maintenance: list[Callable[[Txn], Any]] = []  # run with compaction, every 500 writes
 
     # -- transactions ------------------------------------------------------------------------
-    def write(self, fn: Callable[[Txn], Any], *, dry_run: bool = False) -> Any:
+    def write(self, fn: Callable[[Txn], T], *, dry_run: bool = False) -> T:
         """Run ``fn`` in one write transaction, then controllers, then commit (or roll back for
         dry-run). Returns fn's result."""
         try:
@@ -236,7 +238,7 @@ class Registry:
                         job(txn)
                     store.compact(conn, self.history_window)
         except _DryRun as dr:
-            return dr.result
+            return cast(T, dr.result)
         if self.on_commit is not None:
             self.on_commit()
         return result
@@ -264,8 +266,8 @@ class Registry:
             if not batch:
                 return
             seen = len(txn.changes)
-            for controller in self.controllers:  # (controllers.base.Controller)
-                for key in sorted(controller.keys_for(txn, batch)):
+            for controller in self.controllers:  # (registry.controller.Controller)
+                for key in sorted(controller.keys_for(txn, batch)):  # type: ignore[type-var]
                     controller.reconcile(txn, key)
 
     # -- reads --------------------------------------------------------------------------------

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..bootstrap import initial_state
 from ..config import Config
 from ..registry.rest import Registry, Txn
 from ..storage import allocations, indexes, store
+from .bootstrap import initial_state
 
 Phase = Callable[[Txn], Any]
 

@@ -20,7 +20,6 @@ import yaml
 from .. import _json
 from ..allocators import allocators_for
 from ..allocators.repair import repair
-from ..bootstrap import SYSTEM_NAMESPACES, initial_state
 from ..config import Config
 from ..controllers import SIDE_INDEXES, gc
 from ..errors import Cause, bad_request, invalid
@@ -29,6 +28,7 @@ from ..registry.base import Obj, ResourceType
 from ..registry.rest import Registry, Txn
 from ..storage import allocations as allocation_rows
 from ..storage import indexes, store
+from .bootstrap import SYSTEM_NAMESPACES, initial_state
 from .reset import Phase, live_count, run_phases, wipe
 
 API_VERSION = "mockapi.dev/v1"
@@ -71,7 +71,7 @@ def to_yaml(doc: dict[str, Any]) -> str:
     """Multi-document YAML: the objects, then the allocations document."""
     tail = {"apiVersion": API_VERSION, "kind": ALLOCATIONS_KIND, "metadata": dict(doc.get("metadata") or {}),
             "allocations": doc.get("allocations") or []}
-    return yaml.safe_dump_all([*doc["items"], tail], sort_keys=False)
+    return str(yaml.safe_dump_all([*doc["items"], tail], sort_keys=False))
 
 
 # -- parsing ------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ def allocate(conn: Connection, pool: str, value: str, owner: str) -> bool:
         select(allocations.c.owner).where(allocations.c.pool == pool, allocations.c.value == value)
     ).scalar_one_or_none()
     if held is not None:
-        return held == owner
+        return bool(held == owner)
     conn.execute(insert(allocations).values(pool=pool, value=value, owner=owner))
     return True
 

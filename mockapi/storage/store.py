@@ -56,7 +56,8 @@ class Row:
     prev_body: str | None = None
 
     def obj(self) -> dict[str, Any]:
-        return _json.loads(self.body)
+        obj: dict[str, Any] = _json.loads(self.body)
+        return obj
 
 
 _ROW_COLS = (

@@ -326,7 +326,7 @@ class Cluster:
         """A ``kubernetes.client.ApiClient`` for this cluster (needs the kubernetes package)."""
         import kubernetes
 
-        return kubernetes.config.new_client_from_config(config_file=self.kubeconfig)
+        return kubernetes.config.new_client_from_config(config_file=self.kubeconfig)  # type: ignore[no-untyped-call]
 
 
 def cluster_kwargs(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def build_kubeconfig(server: str, *, context: str = DEFAULT_NAME, namespace: str
         "current-context": context,
         "preferences": {},
     }
-    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
+    return str(yaml.safe_dump(doc, sort_keys=False, default_flow_style=False))
 
 
 def write_kubeconfig(path: str | os.PathLike[str], server: str, **options: str) -> str:

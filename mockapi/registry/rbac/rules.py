@@ -28,7 +28,7 @@ class _Open(Schema):
         unknown = INCLUDE
 
 
-def _strs() -> fields.List:
+def _strs() -> fields.List[Any]:
     return fields.List(fields.String(), **N)
 
 
@@ -44,7 +44,7 @@ class RoleRef(_Open):
     apiGroup, kind, name = (fields.String(**N) for _ in range(3))
 
 
-def rules_field() -> fields.List:
+def rules_field() -> fields.List[Any]:
     return fields.List(fields.Nested(PolicyRule), **N)
 
 

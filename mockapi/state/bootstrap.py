@@ -7,20 +7,21 @@ from __future__ import annotations
 import copy
 import ipaddress
 import logging
+from typing import Any
 
-from .allocators import allocators_for
-from .config import Config
-from .errors import StatusError
-from .registry import RESOURCES_BY_KIND
-from .registry.nodes import build_node
-from .registry.objectmeta import fill_for_create, now
-from .registry.rest import Registry, Txn
+from ..allocators import allocators_for
+from ..config import Config
+from ..errors import StatusError
+from ..registry import RESOURCES_BY_KIND
+from ..registry.nodes import build_node
+from ..registry.objectmeta import fill_for_create, now
+from ..registry.rest import Registry, Txn
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 log = logging.getLogger("mockapi")
 
 
-def kubernetes_service(config: Config) -> dict:
+def kubernetes_service(config: Config) -> dict[str, Any]:
     """The apiserver's own Service (pkg/controlplane/controller/kubernetesservice): index 1 of the
     primary service range, port 443 ``https`` to the server's port, no selector."""
     allocs = allocators_for(config.service_cidr, config.node_port_range, config.lb_pool)
@@ -104,7 +105,7 @@ def _ensure_kubernetes_endpoints(txn: Txn, config: Config) -> None:
 
 def _ensure_service_cidr(txn: Txn, config: Config) -> None:
     """The ServiceCIDR "kubernetes" for the configured ranges (read-only through the API)."""
-    from .registry.networking import SERVICE_CIDRS, service_cidr
+    from ..registry.networking import SERVICE_CIDRS, service_cidr
 
     cidrs = [c.strip() for c in config.service_cidr.split(",") if c.strip()]
     current = txn.get(SERVICE_CIDRS, "", "kubernetes")
@@ -119,8 +120,8 @@ def _ensure_service_cidr(txn: Txn, config: Config) -> None:
 def _ensure_default_cluster_roles(txn: Txn) -> None:
     """cluster-admin, admin, edit, view, the system:aggregate-to-* roles and the cluster-admin
     binding, when missing."""
-    from .registry.rbac import CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES
-    from .registry.rbac.defaults import default_cluster_role_bindings, default_cluster_roles
+    from ..registry.rbac import CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES
+    from ..registry.rbac.defaults import default_cluster_role_bindings, default_cluster_roles
 
     for rt, objs in ((CLUSTER_ROLES, default_cluster_roles()), (CLUSTER_ROLE_BINDINGS, default_cluster_role_bindings())):
         for obj in objs:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from .admin_cli import request
+from .client import request
 
 
 def fetch(server: str, node: str | None, fmt: str, timeout: float = 30.0) -> str:

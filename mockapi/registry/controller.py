@@ -13,7 +13,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from ..registry.rest import Change, Txn
+    from .rest import Change, Txn
 
 Key = Hashable
 

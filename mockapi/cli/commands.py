@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .config import load_config
+from ..config import load_config
 
 
 @click.group()
@@ -58,8 +58,8 @@ def main() -> None:
               help="Requests kept by the request journal, GET /mock/requests (default 10000; 0: off).")
 def serve(**options: object) -> None:
     """Run the API server."""
-    from .server import serve as run
-    from .state.loader import LoadError
+    from ..server import serve as run
+    from ..state.loader import LoadError
 
     options["load"] = options.get("load") or None  # (click gives () when not given: keep MOCKAPI_LOAD)
     try:
@@ -96,9 +96,9 @@ def db() -> None:
 @click.option("--db", "url", default=None, help="SQLAlchemy URL (default from MOCKAPI_DB or sqlite:///mockapi.db).")
 def upgrade(url: str | None) -> None:
     """Upgrade the database schema to the latest migration."""
-    from .storage.engine import Database
-    from .storage.migrate import HEAD
-    from .storage.migrate import upgrade as do_upgrade
+    from ..storage.engine import Database
+    from ..storage.migrate import HEAD
+    from ..storage.migrate import upgrade as do_upgrade
 
     config = load_config({"db": url})
     database = Database(config.db)
@@ -113,11 +113,11 @@ def upgrade(url: str | None) -> None:
 @click.option("--lb-pool", default=None, help="LoadBalancer ingress IP pool (default 198.51.100.0/24).")
 def repair(url: str | None, **ranges: str | None) -> None:
     """Re-reserve what stored Services hold and free leaked allocations; print what was fixed."""
-    from .allocators import allocators_for
-    from .allocators.repair import repair as run_repair
-    from .storage import store
-    from .storage.engine import Database
-    from .storage.migrate import upgrade as do_upgrade
+    from ..allocators import allocators_for
+    from ..allocators.repair import repair as run_repair
+    from ..storage import store
+    from ..storage.engine import Database
+    from ..storage.migrate import upgrade as do_upgrade
 
     try:
         config = load_config({"db": url, **ranges})
@@ -146,7 +146,7 @@ def routes(server: str | None, node: str | None, fmt: str) -> None:
     """Print the routing table (what kube-proxy would program) of a running server."""
     import json as json_module
 
-    from .routes_cli import fetch, render_table
+    from .routes import fetch, render_table
 
     if server is None:
         config = load_config()
@@ -171,7 +171,7 @@ def routes(server: str | None, node: str | None, fmt: str) -> None:
               help="Write the kubeconfig to this file instead of printing it.")
 def kubeconfig(server: str | None, context: str, namespace: str, output: str | None) -> None:
     """Print a kubeconfig (YAML) for a running server, for kubectl and client libraries."""
-    from .testing.kubeconfig import build_kubeconfig, write_kubeconfig
+    from ..testing.kubeconfig import build_kubeconfig, write_kubeconfig
 
     if server is None:
         config = load_config()
@@ -212,7 +212,7 @@ def requests_command(server: str | None, output: str, clear: bool, **filters: st
     """Print (or clear) the request journal of a running server (GET /mock/requests)."""
     import json as json_module
 
-    from .journal_cli import call, requests_table
+    from .journal import call, requests_table
 
     url = _server_url(server)
     try:
@@ -237,7 +237,7 @@ def faults_list(server: str | None, output: str) -> None:
     """List the fault rules with their remaining uses and hits."""
     import json as json_module
 
-    from .journal_cli import call, faults_table
+    from .journal import call, faults_table
 
     try:
         body = call(_server_url(server), "GET", "/mock/faults")
@@ -255,7 +255,7 @@ def faults_add(rule: str, server: str | None) -> None:
     For example '{"resource": "pods", "verb": "create", "status": 503, "times": 1}'."""
     import json as json_module
 
-    from .journal_cli import call
+    from .journal import call
 
     try:
         body = json_module.loads(rule)
@@ -272,7 +272,7 @@ def faults_add(rule: str, server: str | None) -> None:
 @click.option("--server", default=None, help=_SERVER_HELP)
 def faults_delete(rule_id: str, server: str | None) -> None:
     """Remove one rule by its id."""
-    from .journal_cli import call
+    from .journal import call
 
     try:
         call(_server_url(server), "DELETE", f"/mock/faults/{rule_id}")
@@ -285,7 +285,7 @@ def faults_delete(rule_id: str, server: str | None) -> None:
 @click.option("--server", default=None, help=_SERVER_HELP)
 def faults_clear(server: str | None) -> None:
     """Remove every rule."""
-    from .journal_cli import call
+    from .journal import call
 
     try:
         removed = call(_server_url(server), "DELETE", "/mock/faults")["items"]
@@ -298,7 +298,7 @@ def faults_clear(server: str | None) -> None:
 @click.option("--server", default=None, help=_SERVER_HELP)
 def reset_command(server: str | None) -> None:
     """Put a running server back to its initial state (POST /mock/reset)."""
-    from .admin_cli import describe_reset, reset
+    from .client import describe_reset, reset
 
     try:
         click.echo(describe_reset(reset(_server_url(server))))
@@ -319,7 +319,7 @@ def snapshot() -> None:
               help="json (a List with allocations) or yaml (multi-document); default from the file name, else json.")
 def snapshot_export(server: str | None, output: str | None, fmt: str | None) -> None:
     """Every object and every allocation, restorable with `mockapi snapshot import` or `serve --load`."""
-    from .admin_cli import export_snapshot
+    from .client import export_snapshot
 
     if fmt is None:
         fmt = "yaml" if output and output.lower().endswith((".yaml", ".yml")) else "json"
@@ -340,7 +340,7 @@ def snapshot_export(server: str | None, output: str | None, fmt: str | None) -> 
 @click.option("--server", default=None, help=_SERVER_HELP)
 def snapshot_import(file: Any, server: str | None) -> None:
     """Replace the whole state with a snapshot FILE (JSON or YAML; - for standard input)."""
-    from .admin_cli import describe_restore, import_snapshot
+    from .client import describe_restore, import_snapshot
 
     try:
         click.echo(describe_restore(import_snapshot(_server_url(server), file.read(), getattr(file, "name", ""))))
@@ -353,8 +353,8 @@ def snapshot_import(file: Any, server: str | None) -> None:
 @click.option("--server", default=None, help=_SERVER_HELP)
 def seed_command(value: str, server: str | None) -> None:
     """Seed a running server's uids, names, IPs and ports (an integer), or `none` for random again."""
-    from .admin_cli import set_seed
-    from .state.seed import parse
+    from ..state.seed import parse
+    from .client import set_seed
 
     try:
         seed = parse(value)
@@ -372,7 +372,7 @@ def seed_command(value: str, server: str | None) -> None:
               help="Write the document to this file ('-': standard output).")
 def openapi(output: str) -> None:
     """Write openapi.yaml, generated from the registry (regenerate the committed one with -o openapi.yaml)."""
-    from .api.openapi_doc import generate
+    from ..api.openapi_doc import generate
 
     text = generate()
     if output == "-":

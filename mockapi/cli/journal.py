@@ -7,7 +7,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from .admin_cli import request
+from .client import request
 
 
 def call(server: str, method: str, path: str, query: dict[str, Any] | None = None, body: Any = None,

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from mockapi.controllers import SIDE_INDEXES, controllers_for, gc, graceful, scheduler
-from mockapi.controllers.base import Controller
+from mockapi.registry.controller import Controller
 
 
 @pytest.mark.parametrize("kubelet,graceful_deletion", [("on", True), ("off", False)])
