@@ -4,7 +4,7 @@ from a Config without Flask so the CLI, tests and the app share one construction
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .allocators import allocators_for
 from .allocators.repair import RepairReport
@@ -12,17 +12,17 @@ from .allocators.repair import repair as repair_allocations
 from .config import Config
 from .controllers import controllers_for, graceful
 from .controllers.servicematch import ServiceIndex
-from .dns.server import DnsServer
-from .dns.source import lookup as dns_lookup
 from .errors import StatusError
 from .registry import ALL
 from .registry.events import expire as expire_events
 from .registry.rest import Registry
-from .state import loader
-from .state import reset as state_reset
 from .storage import migrate, store
 from .storage.engine import Database
 from .storage.watch import WatchHub
+
+if TYPE_CHECKING:  # (imported where used: start-up pays only for what this configuration needs)
+    from .dns.server import DnsServer
+    from .state.reset import Phase
 
 log = logging.getLogger("mockapi")
 
@@ -62,9 +62,14 @@ class Runtime:
         self.started = False
         self.dns: DnsServer | None = None
 
-    def _load(self, config: Config) -> list[state_reset.Phase]:
+    def _load(self, config: Config) -> list[Phase]:
         """``--load``: read every source once and apply it (one transaction); the phases are kept for
         POST /mock/reset. Raises state.loader.LoadError with the file and the reason."""
+        if not config.load:
+            return []
+        from .state import loader
+        from .state import reset as state_reset
+
         try:
             phases = loader.phases(self.registry, config, loader.read_sources(config.load))
             if phases:
@@ -79,6 +84,8 @@ class Runtime:
 
     def reset(self, *, dry_run: bool = False) -> dict[str, Any]:
         """POST /mock/reset: the state of a fresh server with this configuration (see state.reset)."""
+        from .state import reset as state_reset
+
         return state_reset.reset(self.registry, self.config, self.load_phases, self.seed, dry_run=dry_run)
 
     def set_seed(self, seed: int | None) -> None:
@@ -107,6 +114,9 @@ class Runtime:
     def start_dns(self) -> None:
         """The ``--dns-port`` server on the bind host (one per host:port; see dns.server)."""
         if self.config.dns_port and self.dns is None:
+            from .dns.server import DnsServer
+            from .dns.source import lookup as dns_lookup
+
             zone, db = self.config.cluster_domain, self.db
             server = DnsServer(lambda name, qtype: dns_lookup(db, name, qtype, zone), zone,
                                self.config.host, self.config.dns_port)
