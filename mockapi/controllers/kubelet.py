@@ -100,6 +100,8 @@ class _Pass:
         return podstatus.running(pod, host_ips, pod_ips, stamp)
 
     def schedule(self, pod: Obj) -> None:
+        if (pod.get("spec") or {}).get("schedulerName", sched.NAME) != sched.NAME:
+            return  # another scheduler's pod: it stays Pending until that scheduler POSTs pods/binding
         node, message = sched.choose(pod, self.nodes(), self.counts())
         stamp = now()
         if node is None:

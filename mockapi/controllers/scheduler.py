@@ -22,6 +22,9 @@ SELECTOR_MISMATCH = "node(s) didn't match Pod's node affinity/selector"
 
 # -- node facts --------------------------------------------------------------------------------
 
+NAME = "default-scheduler"  # the only schedulerName this simulated scheduler serves
+
+
 def condition(obj: Obj, ctype: str) -> dict[str, Any] | None:
     for cond in (obj.get("status") or {}).get("conditions") or []:
         if isinstance(cond, dict) and cond.get("type") == ctype:

@@ -154,3 +154,17 @@ def test_scale_bodies_the_decoder_refuses(body: Any) -> None:
     with pytest.raises(StatusError) as err:
         scale.check(body, "web")
     assert err.value.code == 400
+
+
+def test_a_pod_for_another_scheduler_waits_for_its_binding(app_kubelet: Any) -> None:
+    """The simulated default-scheduler leaves pods with another spec.schedulerName Pending; a custom
+    scheduler's pods/binding places it and the kubelet then runs it."""
+    client = app_kubelet.test_client()
+    _pod(client)  # schedulerName: my-scheduler
+    pod = client.get(f"{PODS_URL}/p").get_json()
+    assert "nodeName" not in pod["spec"] and pod["status"]["phase"] == "Pending"
+    node = client.get("/api/v1/nodes").get_json()["items"][0]["metadata"]["name"]
+    assert client.post(f"{PODS_URL}/p/binding", json=_binding(node=node)).status_code == 201
+    pod = client.get(f"{PODS_URL}/p").get_json()
+    assert pod["spec"]["nodeName"] == node and pod["status"]["phase"] == "Running"
+    assert pod["status"].get("podIP")
