@@ -75,3 +75,12 @@ def test_every_kind_declares_itself() -> None:
     for rt in ALL:
         assert rt.printer.columns[0].name in ("Name", "Last Seen"), rt.kind
         assert len({s.name for s in rt.subresources}) == len(rt.subresources), rt.kind
+
+
+@pytest.mark.parametrize("module,path", list(_modules()), ids=lambda v: v if isinstance(v, str) else "")
+def test_sql_stays_in_storage(module: str, path: Path) -> None:
+    if _layer(module) == "storage":
+        return
+    sql = sorted({n for n in _imports(module, path)
+                  if n.split(".")[0] == "sqlalchemy" or n.startswith("mockapi.storage.tables")})
+    assert not sql, f"{module} imports {sql}"
