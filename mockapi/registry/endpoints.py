@@ -13,7 +13,7 @@ from ..schemas import core as wire
 from . import printing as p
 from . import validation as v
 from .base import Obj, ResourceType, Strategy
-from .service_fields import PROTOCOLS, non_special_ip, valid_ip
+from .services.fields import PROTOCOLS, non_special_ip, valid_ip
 
 
 def _go_list(value: Any, path: str) -> list[Any]:

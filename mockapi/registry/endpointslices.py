@@ -14,7 +14,7 @@ from ..schemas import core as wire
 from . import printing as p
 from . import validation as v
 from .base import Obj, ResourceType, Strategy
-from .service_fields import PROTOCOLS, non_special_ip
+from .services.fields import PROTOCOLS, non_special_ip
 
 ADDRESS_TYPES = ("FQDN", "IPv4", "IPv6")
 MAX_ENDPOINTS = 1000

@@ -11,8 +11,8 @@ import pytest
 
 from mockapi.allocators import allocators_for
 from mockapi.errors import StatusError
-from mockapi.registry.service_alloc import init_ip_family_fields
 from mockapi.registry.services import SERVICES
+from mockapi.registry.services.allocation import init_ip_family_fields
 
 S = SERVICES.strategy
 

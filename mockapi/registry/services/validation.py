@@ -11,10 +11,10 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ..errors import Cause
-from . import validation as v
-from .base import Obj
-from .service_fields import (
+from ...errors import Cause
+from .. import validation as v
+from ..base import Obj
+from .fields import (
     AFFINITIES,
     CLUSTER_IP,
     EXTERNAL_NAME,

@@ -11,13 +11,13 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ..allocators import AllocationError, Allocators, Full, PortOperation, allocators_for
-from ..config import Config
-from ..errors import Cause, StatusError, invalid
-from ..storage import allocations
-from . import networking
-from .base import Obj
-from .service_fields import (
+from ...allocators import AllocationError, Allocators, Full, PortOperation, allocators_for
+from ...config import Config
+from ...errors import Cause, StatusError, invalid
+from ...storage import allocations
+from .. import networking
+from ..base import Obj
+from .fields import (
     EXTERNAL_NAME,
     LOAD_BALANCER,
     NODE_PORT,
@@ -28,7 +28,7 @@ from .service_fields import (
     ports_of,
     spec_of,
 )
-from .service_validation import validate_cluster_ips_related
+from .validation import validate_cluster_ips_related
 
 #: loadBalancerClass this server implements (a Service without a class is ours too)
 LB_CLASS = "mockapi.dev/load-balancer"

@@ -1,6 +1,6 @@
 """Service: Kubernetes' decoding and defaulting (SetDefaults_Service), the strategy's create/update
 preparation (normalizeClusterIPs, patchAllocatedValues, dropTypeDependentFields), validation
-(service_validation) and allocation in the write transaction (service_alloc).
+(``validation``, on the shared ``fields`` rules) and allocation in the write transaction (``allocation``).
 
 Write order: default -> prepare -> validate (every field error in one 422) -> allocate (422 for a
 taken or out-of-range request, 500 when a range is full) -> store. Delete releases everything.
@@ -11,16 +11,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ..errors import Cause, already_exists
-from ..patch import schemas as patch_schemas
-from ..schemas import core as wire
-from . import objectmeta, service_validation
-from . import printing as p
-from . import service_alloc as alloc
-from . import service_fields as sv
-from . import validation as v
-from .base import Obj, ResourceType, Strategy
-from .subresources import STATUS
+from ...errors import Cause, already_exists
+from ...patch import schemas as patch_schemas
+from ...schemas import core as wire
+from .. import objectmeta
+from .. import printing as p
+from .. import validation as v
+from ..base import Obj, ResourceType, Strategy
+from ..subresources import STATUS
+from . import allocation as alloc
+from . import fields as sv
+from . import validation as service_validation
 
 DEFAULT_AFFINITY_SECONDS = 10800
 _SPEC_ORDER = ("ports", "selector", "clusterIP", "clusterIPs", "type", "externalIPs", "sessionAffinity",

@@ -8,8 +8,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ..errors import Cause
-from .base import Obj
+from ...errors import Cause
+from ..base import Obj
 
 CLUSTER_IP, NODE_PORT, LOAD_BALANCER, EXTERNAL_NAME = "ClusterIP", "NodePort", "LoadBalancer", "ExternalName"
 TYPES = (CLUSTER_IP, EXTERNAL_NAME, LOAD_BALANCER, NODE_PORT)  # sorted, as NotSupported lists them
