@@ -129,10 +129,11 @@ def decode_body(request: Request, *, required: bool = True, patch: bool = False,
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 PROTOBUF_HINT = (
     "; mockapi does not decode protobuf request bodies. kubectl 1.32 and later send them for the generator "
-    "commands (kubectl create namespace|configmap|secret|service ...), which therefore fail against "
-    "mockapi: write the object as YAML and use `kubectl create -f` or `kubectl apply -f`, or use kubectl "
-    "1.31 or older (the gcloud kubectl dispatcher picks kubectl.1.<minor> from this server's /version, "
-    "v1.31 unless MOCKAPI_KUBERNETES_VERSION says otherwise; or run kubectl.1.31 directly)"
+    "commands (kubectl create namespace|configmap|secret|service ...), and every kubectl for `kubectl create "
+    "rolebinding`, which therefore fail against mockapi: write the object as YAML and use `kubectl create "
+    "-f` or `kubectl apply -f`, or use kubectl 1.31 or older for the others (the gcloud kubectl dispatcher "
+    "picks kubectl.1.<minor> from this server's /version, v1.31 unless MOCKAPI_KUBERNETES_VERSION says "
+    "otherwise; or run kubectl.1.31 directly)"
 )
 
 
