@@ -126,8 +126,16 @@ def first_n(items: list[str], n: int = 3) -> str:
     return ",".join(items)
 
 
-def _name_age_row(obj: Obj, now: _dt.datetime) -> list[Any]:
-    return [name_cell(obj), age_cell(obj, now)]
+def _created_at_row(obj: Obj, now: _dt.datetime) -> list[Any]:
+    """rest.NewDefaultTableConvertor: the name and creationTimestamp in RFC 3339 (UTC)."""
+    when = _parse_time(meta(obj).get("creationTimestamp"))
+    if when is None:
+        return [name_cell(obj), "0001-01-01T00:00:00Z"]
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return [name_cell(obj), when.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
 
 
-DEFAULT = Printer((NAME, AGE), _name_age_row)
+#: the Table of a kind without a printer in printers.go (Role, ClusterRole; custom resources without
+#: additionalPrinterColumns): kube-apiserver's default table convertor, NAME and CREATED AT
+DEFAULT = Printer((NAME, Column("Created At", AGE_DESCRIPTION, type="date")), _created_at_row)

@@ -112,7 +112,6 @@ class ClusterRoleStrategy(Strategy):
 
 CLUSTER_ROLES = ResourceType(
     wire_schema=ClusterRoleWire(),
-    printer=rules.CREATED_AT_PRINTER,
     kind="ClusterRole",
     plural="clusterroles",
     singular="clusterrole",

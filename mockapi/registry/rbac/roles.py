@@ -26,7 +26,6 @@ class RoleStrategy(Strategy):
 
 ROLES = ResourceType(
     wire_schema=RoleWire(),
-    printer=rules.CREATED_AT_PRINTER,
     kind="Role",
     plural="roles",
     singular="role",

@@ -4,7 +4,7 @@ pkg/apis/rbac/validation with upstream paths and wording, and their Table printe
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from marshmallow import INCLUDE, Schema, fields
@@ -196,19 +196,6 @@ def validate_role_ref_update(new: Obj, old: Obj) -> list[Cause]:
 
 # -- Table output ------------------------------------------------------------------------------------------
 
-def _created_at_row(obj: Obj, now: datetime) -> list[Any]:
-    """rest.NewDefaultTableConvertor: the name and creationTimestamp in RFC 3339 (UTC)."""
-    stamp = p.meta(obj).get("creationTimestamp") or ""
-    try:
-        when = datetime.fromisoformat(str(stamp))
-        cell = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except ValueError:
-        cell = "0001-01-01T00:00:00Z"
-    return [p.name_cell(obj), cell]
-
-
-#: Role and ClusterRole have no printer in printers.go: the generic default Table (NAME, CREATED AT)
-CREATED_AT_PRINTER = p.Printer((p.NAME, p.Column("Created At", p.AGE_DESCRIPTION, type="date")), _created_at_row)
 
 ROLE_REF_DOC = ("RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. "
                 "If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.")
