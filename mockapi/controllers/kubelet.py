@@ -59,8 +59,9 @@ def _sched_view(node: Obj) -> tuple[Any, ...]:
 class _Pass:
     """One controller pass over a batch: caches the node list and the per-node pod counts."""
 
-    def __init__(self, txn: Txn) -> None:
+    def __init__(self, txn: Txn, view: sched.NodeView) -> None:
         self.txn = txn
+        self.view = view
         self._nodes: list[Obj] | None = None
         self._counts: dict[str, int] | None = None
         self.scheduled = self.started = 0
@@ -68,7 +69,7 @@ class _Pass:
     # -- reads ---------------------------------------------------------------------------------
     def nodes(self) -> list[Obj]:
         if self._nodes is None:
-            self._nodes = [r.obj() for r in store.list_rows(self.txn.conn, NODES.key, "")]
+            self._nodes = self.view.nodes(self.txn.conn)
         return self._nodes
 
     def counts(self) -> dict[str, int]:
@@ -195,6 +196,9 @@ class KubeletController:
 
     name = MANAGER
 
+    def __init__(self) -> None:
+        self.view = sched.NodeView()  # this server's decoded nodes, revalidated per batch
+
     def keys_for(self, txn: Txn, changes: Sequence[Change]) -> list[tuple[Any, ...]]:
         pods: dict[tuple[str, str], bool] = {}
         nodes: dict[str, bool] = {}  # nodes whose readiness flipped (or that appeared)
@@ -220,13 +224,13 @@ class KubeletController:
         if retry:
             keys.append((_PENDING,))
         if keys:
-            txn.memo[_PASS] = _Pass(txn)  # a fresh view for this batch
+            txn.memo[_PASS] = _Pass(txn, self.view)  # a fresh view for this batch
         return keys
 
     def reconcile(self, txn: Txn, key: tuple[Any, ...]) -> None:
         run = txn.memo.get(_PASS)
         if run is None:
-            run = txn.memo[_PASS] = _Pass(txn)
+            run = txn.memo[_PASS] = _Pass(txn, self.view)
         if key[0] == _POD:
             run.pod(key[1], key[2], key[3])
         elif key[0] == _NODE:
@@ -236,7 +240,7 @@ class KubeletController:
 
     def resync(self, txn: Txn) -> dict[str, int]:
         """Schedule every unscheduled pod and start every pending pod on a Ready node."""
-        run = _Pass(txn)
+        run = _Pass(txn, self.view)
         run.pending()
         for node in run.nodes():
             if sched.node_ready(node):

@@ -174,6 +174,26 @@ def choose(pod: Obj, nodes: list[Obj], counts: dict[str, int]) -> tuple[Obj | No
 
 # -- queries -----------------------------------------------------------------------------------
 
+class NodeView:
+    """The nodes as the scheduler reads them, decoded once per change of the node set rather than
+    once per pod: revalidated by the nodes' live signature (count, highest revision), one indexed
+    aggregate that any node write changes, whichever process or transaction made it (a rolled-back
+    write restores the old signature, which no longer matches, so the view reloads). Callers must
+    not mutate the objects."""
+
+    def __init__(self) -> None:
+        self._cached: tuple[tuple[int, int], list[Obj]] | None = None
+
+    def nodes(self, conn: Conn) -> list[Obj]:
+        signature = store.live_signature(conn, "nodes", "")
+        cached = self._cached
+        if cached is not None and cached[0] == signature:
+            return cached[1]
+        nodes = [r.obj() for r in store.list_rows(conn, "nodes", "")]
+        self._cached = (signature, nodes)
+        return nodes
+
+
 def pod_counts(conn: Conn, node_names: list[str]) -> dict[str, int]:
     """Pods bound to each node, by the ``node-pods`` index (primary-key ranges)."""
     return indexes.counts(conn, NODE_PODS, node_names)
