@@ -8,7 +8,6 @@ from typing import Any, Callable
 
 from flask import Request, Response
 
-from .. import _json
 from ..errors import bad_request, unsupported_media_type
 from ..patch.apply import APPLY_PATCH, PATCH_TYPES, apply_patch
 from ..registry import scale
@@ -49,7 +48,7 @@ class SubresourceHandlers:
             body = scale.check(decode_body(request), name)
 
             def patcher(current: dict[str, Any]) -> dict[str, Any]:
-                return scale.apply(rt, sub, current, body)
+                return scale.apply(sub, current, body)
         else:
             ctype = media_type(request)
             if ctype not in PATCH_TYPES or ctype == APPLY_PATCH:
@@ -58,7 +57,7 @@ class SubresourceHandlers:
 
             def patcher(current: dict[str, Any]) -> dict[str, Any]:
                 patched = apply_patch(ctype, scale.view(sub, current), patch, None)
-                return scale.apply(rt, sub, current, scale.check(patched, name))
+                return scale.apply(sub, current, scale.check(patched, name))
 
         obj = self.registry.patch(rt, ns, name, patcher, subresource=sub.name,
                                   dry_run=dry_run(request.args, options), manager=ssa.manager_of(request))
@@ -102,4 +101,4 @@ class SubresourceHandlers:
                 options = check_delete_options(raw)
         is_dry = dry_run(request.args, "CreateOptions") or bool(options.get("dryRun"))
         self.registry.delete(target.rt, target.namespace or "", name, options, dry_run=is_dry)
-        return respond(request, _json.dumpb(_success(201)), 201)
+        return respond(request, _success(201), 201)

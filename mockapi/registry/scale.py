@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from ..errors import Cause, bad_request, invalid
-from .base import Obj, ResourceType, Scale, Subresource
+from .base import Obj, Scale, Subresource
 
 GROUP_VERSION = "autoscaling/v1"
 
@@ -78,7 +78,7 @@ def check(body: Any, name: str) -> Obj:
     return body
 
 
-def apply(rt: ResourceType, sub: Subresource, obj: Obj, scale: Obj) -> Obj:
+def apply(sub: Subresource, obj: Obj, scale: Obj) -> Obj:
     """``obj`` with the Scale's replicas (ValidateScale first: 422 Scale.autoscaling); a
     resourceVersion in the Scale is a precondition on the object."""
     name = (obj.get("metadata") or {}).get("name", "")

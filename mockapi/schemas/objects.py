@@ -9,7 +9,6 @@ from typing import Any, Callable, Protocol
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from ..errors import StatusError, bad_request
-from . import quantity
 from .core import Time, is_rfc3339
 
 _STR: dict[str, Any] = {"allow_none": True}
@@ -158,9 +157,11 @@ def check_object(obj: Any, rt: Decodable, *, patched: bool = False) -> dict[str,
                                          f'parse "{value}" as a RFC3339 time') from None
             raise _cannot_handle(rt, f"json: cannot unmarshal {_json_type(value)} into Go struct field "
                                      f"{rt.kind}.{'.'.join(path)} of type {expected}") from None
-    problem = quantity.normalize(rt.canonicalize, obj)  # quantities, base64 ...: canonical or a 400
-    if problem is not None:
-        raise _cannot_handle(rt, problem)
+    if rt.canonicalize is not None:  # quantities, base64, stringData: canonical, or the decoder's 400
+        errors: list[str] = []
+        rt.canonicalize(obj, errors)
+        if errors:
+            raise _cannot_handle(rt, errors[0])
     return obj
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any
 
 FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
 SUFFIX_ERROR = "unable to parse quantity's suffix"
@@ -124,12 +124,3 @@ def node_quantities(obj: dict[str, Any], errors: list[str]) -> None:
     status = obj.get("status")
     _fix_map(status, "capacity", errors)
     _fix_map(status, "allocatable", errors)
-
-
-def normalize(fix: Callable[[dict[str, Any], list[str]], None] | None, obj: dict[str, Any]) -> str | None:
-    """Rewrite ``obj``'s quantities canonically with the kind's ``fix``; the first parse error, if any."""
-    if fix is None:
-        return None
-    errors: list[str] = []
-    fix(obj, errors)
-    return errors[0] if errors else None

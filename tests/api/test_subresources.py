@@ -10,7 +10,6 @@ import pytest
 from mockapi.errors import StatusError
 from mockapi.registry import scale
 from mockapi.registry.base import Scale
-from mockapi.registry.pods import PODS
 from mockapi.registry.subresources import scale_subresource
 
 PODS_URL = "/api/v1/namespaces/default/pods"
@@ -137,12 +136,12 @@ def test_scale_view_shows_replicas_and_selector() -> None:
 
 
 def test_scale_apply_sets_spec_replicas_with_the_resource_version_as_precondition() -> None:
-    new = scale.apply(PODS, REPLICATED, _replicated(), {"spec": {"replicas": 5},
+    new = scale.apply(REPLICATED, _replicated(), {"spec": {"replicas": 5},
                                                         "metadata": {"resourceVersion": "6"}})
     assert new["spec"]["replicas"] == 5
     assert new["metadata"]["resourceVersion"] == "6"  # the registry compares it with the stored one
     with pytest.raises(StatusError) as err:
-        scale.apply(PODS, REPLICATED, _replicated(), {"spec": {"replicas": -1}})
+        scale.apply(REPLICATED, _replicated(), {"spec": {"replicas": -1}})
     assert err.value.code == 422
     assert err.value.message == ('Scale.autoscaling "web" is invalid: spec.replicas: Invalid value: -1: must be '
                                  'greater than or equal to 0')
